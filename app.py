@@ -1,0 +1,254 @@
+"""gan_demo: an interactive GAN playground (Gradio Blocks).
+
+Run `python app.py` and open http://127.0.0.1:7860. Each tab's main action is
+a public API endpoint (sample, interpolate, conditional); see README.md.
+Extra checkpoint folders or Hugging Face Hub repo ids can be added with
+GAN_DEMO_MODELS="path/one:user/repo".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import random
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+from PIL import Image
+
+from gan_demo import imaging, ops
+from gan_demo.checkpoint import DEFAULT_CHECKPOINT_DIR, LoadedModel, ModelRegistry
+from gan_demo.ui.text import class_label, error, field_name, i18n
+
+MAX_IMAGES = 64
+MAX_FRAMES = 48
+MAX_TRUNCATION = 2.0
+GRID_COLUMNS = 8
+GIF_DIR = Path(tempfile.gettempdir()) / "gan_demo_gifs"
+
+registry = ModelRegistry([DEFAULT_CHECKPOINT_DIR])
+for extra in filter(None, os.environ.get("GAN_DEMO_MODELS", "").split(os.pathsep)):
+    registry.add(extra)
+
+UNCONDITIONAL = registry.names(conditional=False)
+CONDITIONAL = registry.names(conditional=True)
+
+
+# -- validation at the edge: every API argument may be anything ----------------------------------------------
+
+
+def _number(value: object, key: str, low: float, high: float, request: gr.Request | None) -> float:
+    name = field_name(key, request)
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise error("not_a_number", request, name=name, value=value) from None
+    if not math.isfinite(number):
+        raise error("not_a_number", request, name=name, value=value)
+    if not low <= number <= high:
+        raise error("out_of_range", request, name=name, low=low, high=high, value=value)
+    return number
+
+
+def _integer(value: object, key: str, low: int, high: int, request: gr.Request | None) -> int:
+    number = _number(value, key, low, high, request)
+    if number != int(number):
+        raise error("not_an_integer", request, name=field_name(key, request), value=value)
+    return int(number)
+
+
+def _model(name: object, choices: list[str], request: gr.Request | None) -> LoadedModel:
+    if name not in choices:
+        if name in registry.names():
+            key = "needs_unconditional" if name in CONDITIONAL else "needs_conditional"
+            raise error(key, request, value=name)
+        raise error("unknown_model", request, value=name, choices=", ".join(choices))
+    return registry.get(str(name))
+
+
+def _seeds(seed: object, count: object, request: gr.Request | None) -> list[int]:
+    first = _integer(seed, "seed", 0, ops.MAX_SEED, request)
+    n = _integer(count, "count", 1, MAX_IMAGES, request)
+    return [(first + i) % (ops.MAX_SEED + 1) for i in range(n)]
+
+
+def _truncation(value: object, request: gr.Request | None) -> float:
+    return _number(value, "truncation", 0.0, MAX_TRUNCATION, request)
+
+
+# -- handlers: validate, one call into gan_demo, convert for display -------------------------------------------
+
+
+def sample(model: str, seed: int, count: int, truncation: float, request: gr.Request) -> list[tuple[Image.Image, str]]:
+    loaded = _model(model, UNCONDITIONAL, request)
+    seeds = _seeds(seed, count, request)
+    images = ops.sample(loaded.model, seeds, _truncation(truncation, request))
+    return [(img, f"seed {s}") for img, s in zip(imaging.to_pil_list(images), seeds, strict=True)]
+
+
+def interpolate(
+    model: str, seed_a: int, seed_b: int, steps: int, method: str, truncation: float, request: gr.Request
+) -> tuple[list[tuple[Image.Image, str]], str]:
+    loaded = _model(model, UNCONDITIONAL, request)
+    a = _integer(seed_a, "seed_a", 0, ops.MAX_SEED, request)
+    b = _integer(seed_b, "seed_b", 0, ops.MAX_SEED, request)
+    n = _integer(steps, "steps", 2, MAX_FRAMES, request)
+    if method not in ("lerp", "slerp"):
+        raise error("unknown_method", request, value=method)
+    frames = imaging.to_pil_list(ops.interpolate(loaded.model, a, b, n, method, _truncation(truncation, request)))
+    gif = imaging.gif_bytes(frames)
+    GIF_DIR.mkdir(exist_ok=True)
+    gif_path = GIF_DIR / f"{hashlib.sha1(gif).hexdigest()}.gif"  # same request, same file
+    gif_path.write_bytes(gif)
+    captions = [f"t = {i / (n - 1):.2f}" for i in range(n)]
+    return list(zip(frames, captions, strict=True)), str(gif_path)
+
+
+def conditional(
+    model: str, class_name: str, seed: int, count: int, truncation: float, request: gr.Request
+) -> tuple[list[tuple[Image.Image, str]], Image.Image]:
+    loaded = _model(model, CONDITIONAL, request)
+    if class_name not in loaded.class_names:
+        raise error("unknown_class", request, value=class_name, choices=", ".join(loaded.class_names))
+    seeds = _seeds(seed, count, request)
+    psi = _truncation(truncation, request)
+    images = ops.sample_class(loaded.model, loaded.class_names.index(class_name), seeds, psi)
+    grid = ops.class_grid(loaded.model, seeds[:GRID_COLUMNS], psi)
+    grid_image = imaging.labelled_grid(grid, loaded.class_names, ncol=min(len(seeds), GRID_COLUMNS))
+    return [
+        (img, f"{class_name}, seed {s}") for img, s in zip(imaging.to_pil_list(images), seeds, strict=True)
+    ], grid_image
+
+
+def random_seed() -> int:
+    return random.randint(0, ops.MAX_SEED)
+
+
+def class_choices(model: str) -> gr.Dropdown:
+    names = registry.config(model).get("class_names", []) if model in CONDITIONAL else []
+    return gr.Dropdown(choices=[(class_label(n), n) for n in names], value=names[0] if names else None)
+
+
+# -- layout ----------------------------------------------------------------------------------------------------
+
+
+def _model_dropdown(names: list[str]) -> gr.Dropdown:
+    choices = [(registry.config(n).get("title", n), n) for n in names]
+    return gr.Dropdown(choices=choices, value=names[0] if names else None, label=i18n("model"))
+
+
+def _seed_row(label_key: str = "seed", value: int = 42) -> tuple[gr.Number, gr.Button]:
+    with gr.Row(equal_height=True):
+        seed = gr.Number(
+            value=value,
+            label=i18n(label_key),
+            info=i18n("seed_info"),
+            precision=0,
+            minimum=0,
+            maximum=ops.MAX_SEED,
+            scale=3,
+        )
+        dice = gr.Button(i18n("dice"), scale=1, size="sm")
+    return seed, dice
+
+
+def _count_slider(value: int) -> gr.Slider:
+    return gr.Slider(1, MAX_IMAGES, value=value, step=1, label=i18n("count"), info=i18n("count_info"))
+
+
+def _truncation_slider() -> gr.Slider:
+    return gr.Slider(0.0, MAX_TRUNCATION, value=1.0, step=0.05, label=i18n("truncation"), info=i18n("truncation_info"))
+
+
+def _gallery(label_key: str) -> gr.Gallery:
+    return gr.Gallery(
+        label=i18n(label_key),
+        columns=8,
+        height="auto",
+        format="png",
+        object_fit="contain",
+        buttons=["download", "fullscreen"],
+    )
+
+
+with gr.Blocks(title="GAN Playground · GAN 实验室") as demo:
+    gr.Markdown(i18n("title"))
+    gr.Markdown(i18n("subtitle"))
+    with gr.Tabs():
+        with gr.Tab(i18n("tab_overview")):
+            gr.Markdown(i18n("overview"), latex_delimiters=[{"left": "$$", "right": "$$", "display": True}])
+
+        with gr.Tab(i18n("tab_sample")):
+            gr.Markdown(i18n("sample_explain"))
+            with gr.Row():
+                with gr.Column(scale=1):
+                    s_model = _model_dropdown(UNCONDITIONAL)
+                    s_seed, s_dice = _seed_row()
+                    s_count = _count_slider(16)
+                    s_psi = _truncation_slider()
+                    s_go = gr.Button(i18n("generate"), variant="primary")
+                    gr.Markdown(i18n("limits"))
+                with gr.Column(scale=2):
+                    s_out = _gallery("images")
+            s_inputs = [s_model, s_seed, s_count, s_psi]
+            s_go.click(sample, s_inputs, s_out, api_name="sample")
+            s_dice.click(random_seed, None, s_seed, api_visibility="private").then(
+                sample, s_inputs, s_out, api_visibility="private"
+            )
+
+        with gr.Tab(i18n("tab_interpolate")):
+            gr.Markdown(i18n("interpolate_explain"))
+            with gr.Row():
+                with gr.Column(scale=1):
+                    i_model = _model_dropdown(UNCONDITIONAL)
+                    i_a, i_dice_a = _seed_row("seed_a", 1)
+                    i_b, i_dice_b = _seed_row("seed_b", 2)
+                    i_steps = gr.Slider(2, MAX_FRAMES, value=12, step=1, label=i18n("steps"), info=i18n("steps_info"))
+                    i_method = gr.Radio(["slerp", "lerp"], value="slerp", label=i18n("method"))
+                    i_psi = _truncation_slider()
+                    i_go = gr.Button(i18n("generate"), variant="primary")
+                with gr.Column(scale=2):
+                    i_frames = _gallery("frames")
+                    i_gif = gr.Image(label=i18n("gif"), type="filepath", height=220, buttons=["download"])
+            i_inputs = [i_model, i_a, i_b, i_steps, i_method, i_psi]
+            i_go.click(interpolate, i_inputs, [i_frames, i_gif], api_name="interpolate")
+            for dice, target in ((i_dice_a, i_a), (i_dice_b, i_b)):
+                dice.click(random_seed, None, target, api_visibility="private").then(
+                    interpolate, i_inputs, [i_frames, i_gif], api_visibility="private"
+                )
+
+        with gr.Tab(i18n("tab_conditional")):
+            gr.Markdown(i18n("conditional_explain"))
+            with gr.Row():
+                with gr.Column(scale=1):
+                    c_model = _model_dropdown(CONDITIONAL)
+                    c_class = class_choices(CONDITIONAL[0]) if CONDITIONAL else gr.Dropdown()
+                    c_class.label = i18n("class")
+                    c_seed, c_dice = _seed_row(value=7)
+                    c_count = _count_slider(8)
+                    c_psi = _truncation_slider()
+                    c_go = gr.Button(i18n("generate"), variant="primary")
+                with gr.Column(scale=2):
+                    c_out = _gallery("class_gallery")
+                    c_grid = gr.Image(
+                        label=i18n("class_grid"), type="pil", format="png", buttons=["download", "fullscreen"]
+                    )
+            c_inputs = [c_model, c_class, c_seed, c_count, c_psi]
+            c_go.click(conditional, c_inputs, [c_out, c_grid], api_name="conditional")
+            c_model.change(class_choices, c_model, c_class, api_visibility="private")
+            c_dice.click(random_seed, None, c_seed, api_visibility="private").then(
+                conditional, c_inputs, [c_out, c_grid], api_visibility="private"
+            )
+
+    # A workshop opens on results, not on empty boxes.
+    demo.load(sample, s_inputs, s_out, api_visibility="private")
+    if CONDITIONAL:
+        demo.load(conditional, c_inputs, [c_out, c_grid], api_visibility="private")
+
+
+LAUNCH_OPTIONS = {"i18n": i18n, "theme": gr.themes.Soft()}
+
+if __name__ == "__main__":
+    demo.queue(max_size=64).launch(**LAUNCH_OPTIONS)

@@ -1,0 +1,161 @@
+"""Model directories (config.json + model.safetensors) and the registry of them.
+
+A checkpoint is a folder:
+    config.json        architecture name, constructor kwargs, dataset, class names, training summary
+    model.safetensors  the weights (for GANs, the EMA generator), loaded with strict=True
+Nothing here unpickles: safetensors holds tensors only, and the architecture is
+looked up by name in `gan_demo.models.ARCHITECTURES`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from . import __version__
+from .device import pick_device
+from .models import ARCHITECTURES
+
+CONFIG_NAME = "config.json"
+WEIGHTS_NAME = "model.safetensors"
+DEFAULT_CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
+
+
+def constructor_kwargs(model: nn.Module) -> dict[str, Any]:
+    """The keyword arguments that rebuild `model`; each is stored on it under its own name."""
+    names = inspect.signature(type(model).__init__).parameters
+    return {name: getattr(model, name) for name in names if name != "self"}
+
+
+def save_model(model: nn.Module, directory: str | Path, **metadata: Any) -> Path:
+    """Write `model` as a checkpoint directory; `metadata` goes into config.json."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    config = {
+        "architecture": type(model).__name__,
+        "kwargs": constructor_kwargs(model),
+        "gan_demo_version": __version__,
+        **metadata,
+    }
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    save_file(state, directory / WEIGHTS_NAME)
+    write_config(directory, config)
+    return directory
+
+
+def read_config(directory: str | Path) -> dict[str, Any]:
+    return json.loads((Path(directory) / CONFIG_NAME).read_text(encoding="utf-8"))
+
+
+def write_config(directory: str | Path, config: dict[str, Any]) -> None:
+    text = json.dumps(config, indent=2, ensure_ascii=False) + "\n"
+    (Path(directory) / CONFIG_NAME).write_text(text, encoding="utf-8")
+
+
+def build_model(config: dict[str, Any]) -> nn.Module:
+    name = config.get("architecture")
+    if name not in ARCHITECTURES:
+        raise ValueError(f"unknown architecture {name!r}; known: {', '.join(sorted(ARCHITECTURES))}")
+    return ARCHITECTURES[name](**config.get("kwargs", {}))
+
+
+def load_model(directory: str | Path, device: torch.device | str = "cpu") -> tuple[nn.Module, dict[str, Any]]:
+    """Rebuild the model from config.json and load its weights strictly, in eval mode."""
+    directory = Path(directory)
+    config = read_config(directory)
+    model = build_model(config)
+    model.load_state_dict(load_file(directory / WEIGHTS_NAME), strict=True)
+    return model.to(device).eval().requires_grad_(False), config
+
+
+@dataclass
+class LoadedModel:
+    name: str
+    model: nn.Module
+    config: dict[str, Any]
+    device: torch.device
+
+    @property
+    def title(self) -> str:
+        return self.config.get("title", self.name)
+
+    @property
+    def class_names(self) -> list[str]:
+        return list(self.config.get("class_names", []))
+
+    @property
+    def is_conditional(self) -> bool:
+        return getattr(self.model, "num_classes", 0) > 0
+
+
+def is_generator_config(config: dict[str, Any]) -> bool:
+    return config.get("role", "generator") == "generator"
+
+
+class ModelRegistry:
+    """Finds checkpoint directories, loads each on first use and keeps it."""
+
+    def __init__(self, roots: list[str | Path] | None = None, device: torch.device | str | None = None) -> None:
+        self.device = pick_device(str(device) if device else None)
+        self._dirs: dict[str, Path] = {}
+        self._loaded: dict[str, LoadedModel] = {}
+        self._lock = threading.Lock()
+        for root in roots if roots is not None else [DEFAULT_CHECKPOINT_DIR]:
+            self.add(root)
+
+    def add(self, source: str | Path) -> list[str]:
+        """Add a checkpoint directory, a folder of them, or a Hugging Face Hub repo id."""
+        path = Path(source)
+        if not path.exists() and isinstance(source, str) and source.count("/") == 1:
+            path = _download_from_hub(source)
+            self._dirs[source] = path
+            return [source]
+        if (path / CONFIG_NAME).exists():
+            candidates = [path]
+        elif path.is_dir():
+            candidates = sorted(p.parent for p in path.glob(f"*/{CONFIG_NAME}"))
+        else:
+            raise FileNotFoundError(f"no checkpoint at {source}")
+        added = []
+        for directory in candidates:
+            if (directory / WEIGHTS_NAME).exists() and is_generator_config(read_config(directory)):
+                self._dirs[directory.name] = directory
+                added.append(directory.name)
+        return added
+
+    def names(self, *, conditional: bool | None = None) -> list[str]:
+        """Model names, optionally only the class-conditional (or only the unconditional) ones."""
+        if conditional is None:
+            return list(self._dirs)
+        return [
+            n for n in self._dirs if (read_config(self._dirs[n])["kwargs"].get("num_classes", 0) > 0) == conditional
+        ]
+
+    def config(self, name: str) -> dict[str, Any]:
+        return read_config(self._directory(name))
+
+    def get(self, name: str) -> LoadedModel:
+        with self._lock:
+            if name not in self._loaded:
+                model, config = load_model(self._directory(name), self.device)
+                self._loaded[name] = LoadedModel(name, model, config, self.device)
+            return self._loaded[name]
+
+    def _directory(self, name: str) -> Path:
+        if name not in self._dirs:
+            raise KeyError(f"unknown model {name!r}; available: {', '.join(self._dirs) or 'none'}")
+        return self._dirs[name]
+
+
+def _download_from_hub(repo_id: str) -> Path:
+    from huggingface_hub import snapshot_download
+
+    return Path(snapshot_download(repo_id, allow_patterns=[CONFIG_NAME, WEIGHTS_NAME, "*.md", "*.png"]))

@@ -1,0 +1,21 @@
+"""Architectures by name, so a checkpoint's config.json can rebuild its module."""
+
+from __future__ import annotations
+
+from torch import nn
+
+from .classifier import FeatureClassifier
+from .conditional import ProjectionDiscriminator
+from .dcgan import DCGANDiscriminator, DCGANGenerator
+
+ARCHITECTURES: dict[str, type[nn.Module]] = {
+    cls.__name__: cls for cls in (DCGANGenerator, DCGANDiscriminator, ProjectionDiscriminator, FeatureClassifier)
+}
+
+__all__ = [
+    "ARCHITECTURES",
+    "DCGANDiscriminator",
+    "DCGANGenerator",
+    "FeatureClassifier",
+    "ProjectionDiscriminator",
+]

@@ -1,0 +1,114 @@
+"""What a run leaves behind for people: loss curves, sample grids, the model card."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from pathlib import Path
+from typing import Any
+
+import torch
+
+
+def describe_hardware(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"{torch.cuda.get_device_name(device)} (CUDA {torch.version.cuda})"
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return f"{cpu}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads"
+
+
+def read_log(path: str | Path) -> list[dict[str, Any]]:
+    path = Path(path)
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def plot_losses(log_path: str | Path, out_path: str | Path, title: str = "") -> None:
+    """Loss curves (left) and discriminator outputs on real and generated images (right)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = read_log(log_path)
+    if not rows:
+        return
+    steps = [r["step"] for r in rows]
+    fig, (ax_loss, ax_d) = plt.subplots(1, 2, figsize=(11, 3.8))
+    for key in ("d_loss", "g_loss", "gp"):
+        if key in rows[0]:
+            ax_loss.plot(steps, [r[key] for r in rows], label=key, linewidth=1)
+    ax_loss.set_xlabel("generator step")
+    ax_loss.set_title("losses")
+    ax_loss.legend()
+    labels = {"d_real": "D(x) real", "d_fake": "D(G(z)) generated"}
+    for key, label in labels.items():
+        if key in rows[0]:
+            ax_d.plot(steps, [r[key] for r in rows], label=label, linewidth=1)
+    ax_d.set_xlabel("generator step")
+    ax_d.set_title("discriminator output" if "gp" not in rows[0] else "critic score")
+    ax_d.legend()
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(out_path, dpi=110)
+    plt.close(fig)
+
+
+def write_model_card(directory: str | Path) -> None:
+    """README.md for a checkpoint directory, from its config.json (training summary and metrics)."""
+    directory = Path(directory)
+    config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+    training = config.get("training", {})
+    metrics = config.get("metrics", {})
+    lines = [
+        f"# {config.get('title', directory.name)}",
+        "",
+        config.get("description", ""),
+        "",
+        f"- architecture: `{config['architecture']}` {json.dumps(config['kwargs'])}",
+        f"- dataset: {config.get('dataset', '?')}, {config.get('image_size')} px",
+    ]
+    if config.get("class_names"):
+        lines.append(f"- classes: {', '.join(config['class_names'])}")
+    if training:
+        lines += [
+            "",
+            "## Training",
+            "",
+            "Reproduce with (from the repository root; each line is one session, later ones resume):",
+            "",
+            "```bash",
+            *training.get("commands", []),
+            "```",
+            "",
+            f"- steps: {training.get('steps')} of {training.get('planned_steps')} planned"
+            f" ({training.get('images_seen', 0):,} real images through the discriminator)",
+            f"- wall time: {training.get('wall_time_s', 0) / 60:.1f} min",
+            f"- hardware: {training.get('hardware')}",
+            f"- torch {training.get('torch_version')}, precision {training.get('precision')}",
+            f"- seed: {training.get('seed')}",
+        ]
+        final = training.get("final_losses")
+        if final:
+            lines.append(
+                "- final losses (mean of the last logged steps): " + ", ".join(f"{k} {v:.3f}" for k, v in final.items())
+            )
+    if metrics:
+        lines += ["", "## Evaluation", "", "Measured by `python scripts/evaluate.py` (see the main README):", ""]
+        lines += [f"- {k}: {v}" for k, v in metrics.items()]
+    extras = [
+        (name, text)
+        for name, text in (("samples.png", "Samples"), ("losses.png", "Loss curves"))
+        if (directory / name).exists()
+    ]
+    for name, text in extras:
+        lines += ["", f"## {text}", "", f"![{text}]({name})"]
+    (directory / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

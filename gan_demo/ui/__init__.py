@@ -1,0 +1,1 @@
+"""The Gradio side of the app: bilingual text and input validation."""
