@@ -13,6 +13,7 @@ import math
 import os
 import random
 import tempfile
+import time
 from pathlib import Path
 
 import gradio as gr
@@ -99,11 +100,20 @@ def interpolate(
         raise error("unknown_method", request, value=method)
     frames = imaging.to_pil_list(ops.interpolate(loaded.model, a, b, n, method, _truncation(truncation, request)))
     gif = imaging.gif_bytes(frames)
-    GIF_DIR.mkdir(exist_ok=True)
-    gif_path = GIF_DIR / f"{hashlib.sha1(gif).hexdigest()}.gif"  # same request, same file
-    gif_path.write_bytes(gif)
+    gif_path = _store_gif(gif)
     captions = [f"t = {i / (n - 1):.2f}" for i in range(n)]
     return list(zip(frames, captions, strict=True)), str(gif_path)
+
+
+def _store_gif(gif: bytes) -> Path:
+    """Write the GIF where Gradio can serve it; files older than an hour are removed."""
+    GIF_DIR.mkdir(exist_ok=True)
+    for old in GIF_DIR.glob("*.gif"):
+        if time.time() - old.stat().st_mtime > 3600:
+            old.unlink(missing_ok=True)
+    path = GIF_DIR / f"{hashlib.sha1(gif).hexdigest()}.gif"  # same request, same file
+    path.write_bytes(gif)
+    return path
 
 
 def conditional(
@@ -116,10 +126,9 @@ def conditional(
     psi = _truncation(truncation, request)
     images = ops.sample_class(loaded.model, loaded.class_names.index(class_name), seeds, psi)
     grid = ops.class_grid(loaded.model, seeds[:GRID_COLUMNS], psi)
-    grid_image = imaging.labelled_grid(grid, loaded.class_names, ncol=min(len(seeds), GRID_COLUMNS))
-    return [
-        (img, f"{class_name}, seed {s}") for img, s in zip(imaging.to_pil_list(images), seeds, strict=True)
-    ], grid_image
+    grid_image = imaging.labelled_grid(grid, loaded.class_names, ncol=min(len(seeds), GRID_COLUMNS), cell=56)
+    gallery = [(img, f"seed {s}") for img, s in zip(imaging.to_pil_list(images), seeds, strict=True)]
+    return gallery, grid_image
 
 
 def random_seed() -> int:
@@ -128,7 +137,9 @@ def random_seed() -> int:
 
 def class_choices(model: str) -> gr.Dropdown:
     names = registry.config(model).get("class_names", []) if model in CONDITIONAL else []
-    return gr.Dropdown(choices=[(class_label(n), n) for n in names], value=names[0] if names else None)
+    # allow_custom_value: each model has its own classes, and conditional() checks the class itself.
+    choices = [(class_label(n), n) for n in names]
+    return gr.Dropdown(choices=choices, value=names[0] if names else None, label=i18n("class"), allow_custom_value=True)
 
 
 # -- layout ----------------------------------------------------------------------------------------------------
@@ -141,15 +152,8 @@ def _model_dropdown(names: list[str]) -> gr.Dropdown:
 
 def _seed_row(label_key: str = "seed", value: int = 42) -> tuple[gr.Number, gr.Button]:
     with gr.Row(equal_height=True):
-        seed = gr.Number(
-            value=value,
-            label=i18n(label_key),
-            info=i18n("seed_info"),
-            precision=0,
-            minimum=0,
-            maximum=ops.MAX_SEED,
-            scale=3,
-        )
+        # No minimum/maximum here: the handler's own check answers in the user's language.
+        seed = gr.Number(value=value, label=i18n(label_key), info=i18n("seed_info"), precision=0, scale=3)
         dice = gr.Button(i18n("dice"), scale=1, size="sm")
     return seed, dice
 
@@ -163,9 +167,11 @@ def _truncation_slider() -> gr.Slider:
 
 
 def _gallery(label_key: str) -> gr.Gallery:
+    # The caption goes above as Markdown: Gradio's floating label would cover the first row of images.
+    gr.Markdown(i18n(label_key))
     return gr.Gallery(
-        label=i18n(label_key),
-        columns=8,
+        show_label=False,
+        columns=6,
         height="auto",
         format="png",
         object_fit="contain",
@@ -224,17 +230,15 @@ with gr.Blocks(title="GAN Playground · GAN 实验室") as demo:
             with gr.Row():
                 with gr.Column(scale=1):
                     c_model = _model_dropdown(CONDITIONAL)
-                    c_class = class_choices(CONDITIONAL[0]) if CONDITIONAL else gr.Dropdown()
-                    c_class.label = i18n("class")
+                    c_class = class_choices(CONDITIONAL[0] if CONDITIONAL else "")
                     c_seed, c_dice = _seed_row(value=7)
                     c_count = _count_slider(8)
                     c_psi = _truncation_slider()
                     c_go = gr.Button(i18n("generate"), variant="primary")
                 with gr.Column(scale=2):
                     c_out = _gallery("class_gallery")
-                    c_grid = gr.Image(
-                        label=i18n("class_grid"), type="pil", format="png", buttons=["download", "fullscreen"]
-                    )
+                    gr.Markdown(i18n("class_grid"))
+                    c_grid = gr.Image(show_label=False, type="pil", format="png", buttons=["download", "fullscreen"])
             c_inputs = [c_model, c_class, c_seed, c_count, c_psi]
             c_go.click(conditional, c_inputs, [c_out, c_grid], api_name="conditional")
             c_model.change(class_choices, c_model, c_class, api_visibility="private")
@@ -248,7 +252,8 @@ with gr.Blocks(title="GAN Playground · GAN 实验室") as demo:
         demo.load(conditional, c_inputs, [c_out, c_grid], api_visibility="private")
 
 
-LAUNCH_OPTIONS = {"i18n": i18n, "theme": gr.themes.Soft()}
+# show_error: Gradio's own input checks (e.g. text sent for a number) reach the client as a message.
+LAUNCH_OPTIONS = {"i18n": i18n, "theme": gr.themes.Soft(), "show_error": True}
 
 if __name__ == "__main__":
     demo.queue(max_size=64).launch(**LAUNCH_OPTIONS)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from .models import ARCHITECTURES
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
+HUB_REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")  # "user/repo"; a path like "/models" is not one
 DEFAULT_CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
 
 
@@ -114,7 +116,7 @@ class ModelRegistry:
     def add(self, source: str | Path) -> list[str]:
         """Add a checkpoint directory, a folder of them, or a Hugging Face Hub repo id."""
         path = Path(source)
-        if not path.exists() and isinstance(source, str) and source.count("/") == 1:
+        if not path.exists() and isinstance(source, str) and HUB_REPO_ID.fullmatch(source):
             path = _download_from_hub(source)
             self._dirs[source] = path
             return [source]

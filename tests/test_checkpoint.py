@@ -77,3 +77,8 @@ def test_device_override(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setenv("GAN_DEMO_DEVICE", "cpu")
     assert pick_device().type == "cpu"
+
+
+def test_registry_reports_a_missing_folder_clearly() -> None:
+    with pytest.raises(FileNotFoundError, match="no checkpoint at /somedir"):
+        ModelRegistry(["/somedir"], device="cpu")

@@ -1,0 +1,425 @@
+"""Benchmarks behind the README's performance table, each against a baseline measured in the same run.
+
+    sampling   64 images per shipped generator in one batch, vs the same 64 one at a time (target < 150 ms)
+    startup    `python app.py` until its page answers HTTP 200, vs `python -c "import gradio"` (target < 10 s)
+    endpoints  each API endpoint through gradio_client, vs the same ops call in this process
+    training   images/s of gan_demo's Trainer (dcgan, batch 128), vs a textbook PyTorch DCGAN loop (target >= 1.3x)
+
+Examples (from the repository root):
+    python scripts/benchmark.py
+    python scripts/benchmark.py --only sampling,training --repeats 10 --json bench.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import itertools
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+from torch import nn
+
+if TYPE_CHECKING:
+    from gradio_client import Client
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from gan_demo import ops  # noqa: E402
+from gan_demo.checkpoint import DEFAULT_CHECKPOINT_DIR, LoadedModel, ModelRegistry  # noqa: E402
+from gan_demo.data import DEBIAN_FASHION_MNIST  # noqa: E402
+from gan_demo.models import DCGANDiscriminator, DCGANGenerator  # noqa: E402
+from gan_demo.training.loop import TrainConfig, Trainer, init_weights  # noqa: E402
+from gan_demo.training.report import describe_hardware  # noqa: E402
+
+SECTIONS = ("sampling", "training", "startup", "endpoints")
+DEFAULT_REPEATS = {"sampling": 30, "startup": 3, "endpoints": 20}  # startup relaunches the app each time
+SAMPLE_COUNT = 64
+SAMPLING_TARGET_MS = 150.0
+STARTUP_TARGET_S = 10.0
+TRAINING_TARGET_RATIO = 1.3
+APP_START_TIMEOUT_S = 120.0
+# The models the app's fixed API examples call.
+DCGAN_MODEL = "dcgan-fashion"
+CGAN_MODEL = "cgan-fashion"
+
+
+@dataclass
+class Row:
+    benchmark: str
+    baseline: str
+    ours: str
+    comparison: str
+    target: str = ""
+    met: bool | None = None
+    numbers: dict[str, float] = field(default_factory=dict)  # raw values for --json
+
+
+class AppUnavailable(RuntimeError):
+    """app.py is missing, crashed, or did not answer in time."""
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def time_calls(fn: Callable[[], object], repeats: int, warmup: int = 1) -> list[float]:
+    """Wall-clock seconds of `repeats` calls of fn, after `warmup` untimed ones."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def ms(times: list[float]) -> dict[str, float]:
+    return {"median_ms": float(np.median(times)) * 1e3, "p95_ms": float(np.percentile(times, 95)) * 1e3}
+
+
+def fmt_ms(stats: dict[str, float]) -> str:
+    return f"{stats['median_ms']:.1f} / {stats['p95_ms']:.1f} ms"
+
+
+# -- sampling ------------------------------------------------------------------------------------------------
+
+
+def sampler(loaded: LoadedModel) -> Callable[[list[int]], torch.Tensor]:
+    """One image per seed from this model (class 0 for a conditional one)."""
+    if loaded.is_conditional:
+        return lambda seeds: ops.sample_class(loaded.model, 0, seeds)
+    return lambda seeds: ops.sample(loaded.model, seeds)
+
+
+def bench_sampling(registry: ModelRegistry, repeats: int) -> list[Row]:
+    return [bench_sampler(name, sampler(registry.get(name)), repeats) for name in registry.names()]
+
+
+def bench_sampler(name: str, draw: Callable[[list[int]], torch.Tensor], repeats: int) -> Row:
+    seeds = list(range(SAMPLE_COUNT))
+    log(f"sampling {name}: {repeats} repeats ...")
+    baseline = ms(time_calls(lambda: [draw([s]) for s in seeds], repeats))
+    ours = ms(time_calls(lambda: draw(seeds), repeats))
+    return Row(
+        f"sampling {name}: {SAMPLE_COUNT} images, median / p95",
+        f"one at a time: {fmt_ms(baseline)}",
+        f"one batch: {fmt_ms(ours)}",
+        f"{baseline['median_ms'] / ours['median_ms']:.1f}x faster",
+        f"p95 < {SAMPLING_TARGET_MS:.0f} ms",
+        ours["p95_ms"] < SAMPLING_TARGET_MS,
+        {f"baseline_{k}": v for k, v in baseline.items()} | ours,
+    )
+
+
+# -- startup and endpoints -----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def answers_200(url: str) -> bool:
+    # No proxies: a proxy from the environment must not stand between us and 127.0.0.1.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
+@contextmanager
+def running_app(extra_models: Path | None) -> Iterator[tuple[str, float]]:
+    """Launch `python app.py`; yields its URL and the seconds until it answered HTTP 200, then stops it."""
+    if not (ROOT / "app.py").exists():
+        raise AppUnavailable(f"{ROOT / 'app.py'} does not exist")
+    port = free_port()
+    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
+    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
+    if extra_models is not None:  # let the app serve the same models as the in-process baselines
+        env["GAN_DEMO_MODELS"] = os.pathsep.join(filter(None, [env.get("GAN_DEMO_MODELS"), str(extra_models)]))
+    url = f"http://127.0.0.1:{port}/"
+    with tempfile.TemporaryFile() as output:
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+        try:
+            while not answers_200(url):
+                if process.poll() is not None or time.perf_counter() - start > APP_START_TIMEOUT_S:
+                    output.seek(0)
+                    tail = output.read().decode(errors="replace")[-1500:]
+                    state = f"exited with {process.returncode}" if process.poll() is not None else "timed out"
+                    raise AppUnavailable(f"app.py {state} before answering HTTP 200:\n{tail}")
+                time.sleep(0.05)
+            yield url, time.perf_counter() - start
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def bench_startup(repeats: int, extra_models: Path | None) -> list[Row]:
+    import_gradio = [sys.executable, "-c", "import gradio"]
+    log(f"startup: {repeats} x import gradio, {repeats} x app.py ...")
+    baseline = time_calls(lambda: subprocess.run(import_gradio, check=True), repeats, warmup=0)
+    launches = []
+    for _ in range(repeats):
+        with running_app(extra_models) as (_, seconds):
+            launches.append(seconds)
+    base_s, ours_s = float(np.median(baseline)), float(np.median(launches))
+    return [
+        Row(
+            "startup: launch to HTTP 200, median",
+            f"`import gradio`: {base_s:.2f} s",
+            f"`python app.py`: {ours_s:.2f} s",
+            f"+{ours_s - base_s:.2f} s over importing gradio",
+            f"< {STARTUP_TARGET_S:.0f} s",
+            ours_s < STARTUP_TARGET_S,
+            {"baseline_median_s": base_s, "median_s": ours_s, "max_s": max(launches)},
+        )
+    ]
+
+
+def endpoint_calls(registry: ModelRegistry) -> dict[str, tuple[Callable[[int], tuple], Callable[[int], object]]]:
+    """Endpoint -> (its client arguments for a seed, the same images drawn in this process by ops)."""
+    dcgan = registry.get(DCGAN_MODEL).model
+    cgan = registry.get(CGAN_MODEL)
+    sneaker = cgan.class_names.index("Sneaker")
+    return {
+        "/sample": (
+            lambda seed: (DCGAN_MODEL, seed, 16, 1.0),
+            lambda seed: ops.sample(dcgan, range(seed, seed + 16)),
+        ),
+        "/interpolate": (
+            lambda seed: (DCGAN_MODEL, seed, seed + 1, 16, "slerp", 1.0),
+            lambda seed: ops.interpolate(dcgan, seed, seed + 1, 16, "slerp"),
+        ),
+        "/conditional": (
+            lambda seed: (CGAN_MODEL, "Sneaker", seed, 8, 1.0),
+            lambda seed: ops.sample_class(cgan.model, sneaker, range(seed, seed + 8)),
+        ),
+    }
+
+
+def bench_endpoints(registry: ModelRegistry, repeats: int, extra_models: Path | None) -> list[Row]:
+    from gradio_client import Client
+
+    calls = endpoint_calls(registry)
+    with running_app(extra_models) as (url, _), tempfile.TemporaryDirectory() as downloads:
+        client = Client(url, verbose=False, download_files=downloads, analytics_enabled=False)
+        return [bench_endpoint(client, api_name, *call, repeats) for api_name, call in calls.items()]
+
+
+def bench_endpoint(
+    client: Client, api_name: str, arguments: Callable[[int], tuple], direct: Callable[[int], object], repeats: int
+) -> Row:
+    log(f"endpoint {api_name}: {repeats} calls ...")
+    seeds = itertools.count(1000)  # a new seed per call: no cached answers
+    baseline = ms(time_calls(lambda: direct(next(seeds)), repeats))
+    ours = ms(time_calls(lambda: client.predict(*arguments(next(seeds)), api_name=api_name), repeats))
+    return Row(
+        f"endpoint {api_name}: p50 / p95",
+        f"ops call in-process: {fmt_ms(baseline)}",
+        f"gradio_client: {fmt_ms(ours)}",
+        f"+{ours['median_ms'] - baseline['median_ms']:.0f} ms app + HTTP overhead",
+        numbers={f"baseline_{k}": v for k, v in baseline.items()} | ours,
+    )
+
+
+# -- training ------------------------------------------------------------------------------------------------
+
+
+def torchvision_fashion_root(directory: Path) -> Path:
+    """The layout torchvision.datasets.FashionMNIST reads: ROOT/FashionMNIST/raw/ with uncompressed IDX files."""
+    raw = directory / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    for gz in DEBIAN_FASHION_MNIST.glob("*.gz"):
+        with gzip.open(gz) as src, (raw / gz.stem).open("wb") as dst:
+            shutil.copyfileobj(src, dst)
+    return directory
+
+
+def textbook_images_per_s(cfg: TrainConfig, data_root: Path, steps: int, warmup: int) -> float:
+    """The loop of PyTorch's examples/dcgan/main.py, with gan_demo's generator and discriminator."""
+    from torch.utils.data import DataLoader
+    from torchvision import datasets, transforms
+
+    dataset = datasets.FashionMNIST(
+        str(data_root),
+        train=True,
+        download=False,
+        transform=transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))]),
+    )
+    loader = DataLoader(dataset, batch_size=cfg.batch_size, shuffle=True, num_workers=2)
+    net_g = DCGANGenerator(latent_dim=cfg.latent_dim, image_size=28, image_channels=1, base_channels=cfg.g_channels)
+    net_d = nn.Sequential(
+        DCGANDiscriminator(image_size=28, image_channels=1, base_channels=cfg.d_channels), nn.Sigmoid()
+    )
+    net_g.apply(init_weights)
+    net_d.apply(init_weights)
+    criterion = nn.BCELoss()
+    opt_d = torch.optim.Adam(net_d.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_g = torch.optim.Adam(net_g.parameters(), lr=2e-4, betas=(0.5, 0.999))
+
+    batches = iter(loader)  # warmup + steps < one epoch of 468 batches
+    start = 0.0
+    for i in range(warmup + steps):
+        if i == warmup:
+            start = time.perf_counter()
+        real, _ = next(batches)
+        b = real.size(0)
+        net_d.zero_grad()
+        label = torch.full((b,), 1.0)
+        err_d_real = criterion(net_d(real).view(-1), label)
+        err_d_real.backward()
+        fake = net_g(torch.randn(b, cfg.latent_dim))
+        label.fill_(0.0)
+        err_d_fake = criterion(net_d(fake.detach()).view(-1), label)
+        err_d_fake.backward()
+        opt_d.step()
+        net_g.zero_grad()
+        label.fill_(1.0)
+        err_g = criterion(net_d(fake).view(-1), label)
+        err_g.backward()
+        opt_g.step()
+    elapsed = time.perf_counter() - start
+    del batches  # shut the loader's worker processes down before the next measurement
+    return steps * cfg.batch_size / elapsed
+
+
+def trainer_images_per_s(cfg: TrainConfig, steps: int, warmup: int) -> tuple[float, str]:
+    """gan_demo's Trainer, one discriminator and one generator step at a time; also returns its precision."""
+    trainer = Trainer(cfg, command="scripts/benchmark.py")
+    for _ in range(warmup):
+        trainer.discriminator_step()
+        trainer.generator_step()
+    start = time.perf_counter()
+    for _ in range(steps):
+        trainer.discriminator_step()
+        trainer.generator_step()
+    elapsed = time.perf_counter() - start
+    precision = str(trainer.autocast_dtype or torch.float32).removeprefix("torch.")
+    return steps * cfg.batch_size / elapsed, precision
+
+
+def bench_training(steps: int, warmup: int) -> list[Row]:
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = TrainConfig(family="dcgan", dataset="fashion-mnist", batch_size=128, out=str(Path(tmp) / "run"))
+        log(f"training: textbook loop, {warmup} + {steps} steps ...")
+        baseline = textbook_images_per_s(cfg, torchvision_fashion_root(Path(tmp) / "data"), steps, warmup)
+        log(f"training: gan_demo Trainer, {warmup} + {steps} steps ...")
+        ours, precision = trainer_images_per_s(cfg, steps, warmup)
+    ratio = ours / baseline
+    return [
+        Row(
+            f"training dcgan, batch {cfg.batch_size}, {steps} steps after {warmup} warm-up, "
+            f"{os.cpu_count()} CPU cores, {torch.get_num_threads()} torch threads",
+            f"textbook loop (fp32, DataLoader 2 workers): {baseline:.0f} img/s",
+            f"gan_demo Trainer ({precision}, channels_last, in-memory data): {ours:.0f} img/s",
+            f"{ratio:.2f}x",
+            f">= {TRAINING_TARGET_RATIO}x",
+            ratio >= TRAINING_TARGET_RATIO,
+            {"baseline_images_per_s": baseline, "images_per_s": ours, "ratio": ratio},
+        )
+    ]
+
+
+# -- report --------------------------------------------------------------------------------------------------
+
+
+def markdown_table(rows: list[Row]) -> str:
+    lines = ["| benchmark | baseline | ours | comparison | target |", "|---|---|---|---|---|"]
+    for r in rows:
+        verdict = "" if r.met is None else (" ✓" if r.met else " ✗")
+        lines.append(f"| {r.benchmark} | {r.baseline} | {r.ours} | {r.comparison} | {r.target}{verdict} |")
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections: {','.join(SECTIONS)}")
+    parser.add_argument(
+        "--repeats", type=int, default=None, help=f"timed repeats per measurement (default: {DEFAULT_REPEATS})"
+    )
+    parser.add_argument("--train-steps", type=int, default=60, help="timed training steps, after 10 warm-up steps")
+    parser.add_argument("--checkpoints", type=Path, default=DEFAULT_CHECKPOINT_DIR, help="generators to benchmark")
+    parser.add_argument("--json", type=Path, default=None, help="also write the raw numbers here")
+    args = parser.parse_args(argv)
+    args.only = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(args.only) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown section(s) {', '.join(sorted(unknown))}; choose from {', '.join(SECTIONS)}")
+    if args.repeats is not None and args.repeats < 1:
+        parser.error("--repeats must be positive")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    machine = describe_hardware(torch.device("cpu"))
+    registry = ModelRegistry([args.checkpoints] if args.checkpoints.exists() else [], device="cpu")
+    # The app always serves checkpoints/; other folders reach it through GAN_DEMO_MODELS.
+    extra_models = None if args.checkpoints.resolve() == DEFAULT_CHECKPOINT_DIR else args.checkpoints.resolve()
+
+    def repeats(section: str) -> int:
+        return args.repeats or DEFAULT_REPEATS[section]
+
+    rows: list[Row] = []
+    skipped: list[str] = []
+    for section in args.only:
+        try:
+            if section == "sampling":
+                if not registry.names():
+                    skipped.append(f"sampling: skipped, no generator checkpoints under {args.checkpoints}")
+                rows += bench_sampling(registry, repeats(section))
+            elif section == "startup":
+                rows += bench_startup(repeats(section), extra_models)
+            elif section == "endpoints":
+                rows += bench_endpoints(registry, repeats(section), extra_models)
+            elif section == "training":
+                rows += bench_training(args.train_steps, warmup=10)
+        except (AppUnavailable, KeyError) as err:  # KeyError: a model the endpoints need is not there
+            skipped.append(f"{section}: skipped, {err}")
+
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())  # other work on the machine skews every number
+    print(f"\nMachine: {machine}; load average (1, 5, 15 min) {load} at the end of the run.\n")
+    if rows:
+        print(markdown_table(rows))
+    for note in skipped:
+        print(f"\n{note}")
+    if args.json:
+        report: dict[str, Any] = {
+            "machine": machine,
+            "load_average": os.getloadavg(),
+            "rows": [asdict(r) for r in rows],
+        }
+        args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

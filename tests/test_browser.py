@@ -1,0 +1,153 @@
+"""The page in a real browser: Debian's chromium driven by Playwright, against `python app.py` on loopback.
+
+Only the tiny-* checkpoints are relied on (tests/conftest.py). Requests that leave 127.0.0.1 (web fonts)
+are aborted, so the tests neither need nor use the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from PIL import Image
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
+from served_app import running_app
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 60_000  # each wait; the CPU is shared with training runs
+VIEWPORT = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="module")
+def server(tiny_checkpoints: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with running_app(tiny_checkpoints, tmp_path_factory.mktemp("browser_server")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium); browser tests need Debian's chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _loopback_only(route: Route) -> None:
+    host = urlsplit(route.request.url).hostname
+    if host in ("127.0.0.1", "localhost"):
+        route.continue_()
+    else:
+        route.abort()
+
+
+def open_page(browser: Browser, url: str, locale: str) -> tuple[BrowserContext, Page]:
+    context = browser.new_context(locale=locale, viewport=VIEWPORT)
+    context.set_default_timeout(TIMEOUT_MS)
+    context.route("**/*", _loopback_only)
+    page = context.new_page()
+    page.goto(url, wait_until="domcontentloaded")
+    return context, page
+
+
+@pytest.fixture()
+def page_en(browser: Browser, server: str) -> Iterator[Page]:
+    context, page = open_page(browser, server, "en-US")
+    yield page
+    context.close()
+
+
+@pytest.fixture()
+def page_zh(browser: Browser, server: str) -> Iterator[Page]:
+    context, page = open_page(browser, server, "zh-CN")
+    yield page
+    context.close()
+
+
+def visible_panel(page: Page):
+    return page.get_by_role("tabpanel").filter(visible=True)
+
+
+def thumbnails(page: Page):
+    return visible_panel(page).locator("button.thumbnail-item img")
+
+
+def wait_images_loaded(page: Page, count: int) -> None:
+    """Every gallery thumbnail in the visible tab has a src and has finished loading."""
+    expect(thumbnails(page)).to_have_count(count, timeout=TIMEOUT_MS)
+    page.wait_for_function(
+        """n => {
+            const panel = [...document.querySelectorAll('[role=tabpanel]')].find(p => p.offsetParent !== null);
+            const imgs = panel ? [...panel.querySelectorAll('button.thumbnail-item img')] : [];
+            return imgs.length === n && imgs.every(i => i.getAttribute('src') && i.complete && i.naturalWidth > 0);
+        }""",
+        arg=count,
+        timeout=TIMEOUT_MS,
+    )
+
+
+def test_generate_in_the_random_sampling_tab(page_en: Page, server: str) -> None:
+    page = page_en
+    page.get_by_role("tab", name="Random sampling").click()
+    panel = visible_panel(page)
+    # The page opens on results (demo.load samples seeds 42..57); let that finish so it cannot overwrite ours.
+    wait_images_loaded(page, 16)
+
+    panel.get_by_role("combobox", name="Model").click()
+    page.get_by_role("option", name="tiny-dcgan", exact=True).click()
+    expect(panel.get_by_role("combobox", name="Model")).to_have_value("tiny-dcgan")
+    panel.get_by_role("spinbutton", name="Seed", exact=True).fill("2024")
+    count = panel.get_by_role("spinbutton", name="number input for Number of images")
+    count.fill("3")
+    count.press("Enter")
+    panel.get_by_role("button", name="Generate", exact=True).click()
+
+    wait_images_loaded(page, 3)
+    images = thumbnails(page)
+    assert [images.nth(i).get_attribute("alt") for i in range(3)] == ["seed 2024", "seed 2025", "seed 2026"]
+    for i in range(3):
+        assert images.nth(i).get_attribute("src").startswith(server), "images are served by the app itself"
+    assert panel.locator(".caption-label").all_inner_texts() == ["seed 2024", "seed 2025", "seed 2026"]
+
+
+def test_chinese_browser_gets_chinese_page(page_zh: Page, tmp_path: Path) -> None:
+    page = page_zh
+    tabs = page.get_by_role("tab")
+    expect(tabs).to_have_count(4, timeout=TIMEOUT_MS)
+    expect(tabs.filter(has_text="随机采样")).to_have_count(1)
+    assert [t.strip() for t in tabs.all_inner_texts()][1:] == ["随机采样", "潜在空间插值", "条件生成"]
+    assert "Random sampling" not in page.locator("body").inner_text()  # (the config script holds both languages)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("GAN 实验室")
+
+    page.get_by_role("tab", name="随机采样").click()
+    panel = visible_panel(page)
+    expect(panel.get_by_role("button", name="生成", exact=True)).to_be_visible()
+    expect(panel.get_by_role("combobox", name="模型")).to_be_visible()
+    wait_images_loaded(page, 16)
+    page.screenshot(path=tmp_path / "sample_tab_zh.png", full_page=True)
+
+
+def test_screenshot_of_the_page(page_en: Page, tmp_path: Path) -> None:
+    page = page_en
+    page.get_by_role("tab", name="Random sampling").click()
+    wait_images_loaded(page, 16)
+    shot = tmp_path / "sample_tab.png"
+    page.screenshot(path=shot, full_page=True)
+    print(f"screenshot: {shot}")
+    with Image.open(shot) as image:
+        assert image.format == "PNG"
+        assert image.width == VIEWPORT["width"] and image.height >= 400
+        assert len(image.convert("L").getcolors(256) or []) > 16, "the screenshot is not a blank page"
