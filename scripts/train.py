@@ -25,18 +25,40 @@ from gan_demo.training.loop import FAMILIES, TrainConfig, TrainingDiverged, trai
 HELP = {
     "family": "dcgan (BCE), wgan-gp (critic + gradient penalty), cgan (class-conditional), or classifier",
     "dataset": "fashion-mnist, mnist, cifar10, or folder (a folder of images given by --data-root)",
-    "data_root": "where the dataset's files are (default: Debian's dataset-fashion-mnist, else download)",
+    "data_root": "where the dataset's files are; unset: Debian's dataset-fashion-mnist, else a download",
     "steps": "generator updates (each after n_critic discriminator updates); for classifier: epochs",
     "resume": "continue the run in --out from its last saved state",
     "precision": "auto: bf16 autocast where the hardware has it, else fp32",
     "max_minutes": "stop cleanly after this many minutes (state saved, model exported); resume later",
     "aux_weight": "cgan: weight of the auxiliary class loss that sharpens class fidelity",
     "label_smoothing": "one-sided label smoothing for real images (e.g. 0.1)",
+    "image_size": "image folders: images are centre-cropped and resized to this (built-in datasets keep theirs)",
+    "channels": "image folders: 1 (grey) or 3 (RGB)",
+    "out": "run folder: state.pt (for --resume), log.jsonl, samples/",
+    "export": "where the app checkpoint is written; unset: <out>/model",
+    "title": "the model's name in the app",
+    "n_critic": "discriminator updates per generator update; unset: 1, or 5 for wgan-gp",
+    "lr_g": "generator learning rate; unset: 2e-4, or 1e-4 for wgan-gp",
+    "lr_d": "discriminator learning rate; unset: 2e-4, or 1e-4 for wgan-gp",
+    "beta1": "Adam beta1; unset: 0.5, or 0.0 for wgan-gp",
+    "beta2": "Adam beta2; unset: 0.999, or 0.9 for wgan-gp",
+    "g_channels": "generator width at the last layer before the image (doubles at every halving)",
+    "d_channels": "discriminator width at its first layer (doubles at every halving)",
+    "ema_decay": "decay of the exponential moving average of generator weights that is exported",
+    "seed": "seeds weights, batches and noise: the same seed and hardware give the same run",
+    "device": "cpu, cuda, cuda:1, mps; unset: CUDA if available, else CPU",
 }
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """Keeps the examples' line breaks and shows every default that is set."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        return action.help if action.default is None else super()._get_help_string(action)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     hints = typing.get_type_hints(TrainConfig)
     for field in dataclasses.fields(TrainConfig):
         flag = "--" + field.name.replace("_", "-")
