@@ -226,13 +226,12 @@ class Trainer:
             self.g_train = nn.parallel.DistributedDataParallel(self.g, device_ids=ids)
             self.d_train = nn.parallel.DistributedDataParallel(self.d, device_ids=ids)
 
-        fixed = torch.Generator().manual_seed(cfg.seed)
-        self.fixed_z = torch.randn(64, cfg.latent_dim, generator=fixed).to(self.device)
-        self.fixed_labels = (
-            torch.arange(64, device=self.device) // max(1, math.ceil(64 / self.num_classes))
-            if self.num_classes
-            else None
-        )
+        # Fixed noise for the sample grids: 64 latents, or 8 per class with one row per class.
+        fixed = torch.randn(64, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed)).to(self.device)
+        self.fixed_z, self.fixed_labels = fixed, None
+        if self.num_classes:
+            self.fixed_z = fixed[:8].repeat(self.num_classes, 1)
+            self.fixed_labels = torch.arange(self.num_classes, device=self.device).repeat_interleave(8)
 
     # -- state ---------------------------------------------------------------------------------------------
 
