@@ -7,11 +7,29 @@ import math
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, ImageOps
 from torchvision.utils import make_grid
 
 # Images smaller than this are enlarged (nearest neighbour) so a 28 px sample is legible.
 DISPLAY_MIN_SIDE = 160
+
+
+def normalize_image(img: Image.Image, mode: str) -> Image.Image:
+    """Any decoded image -> `mode` ("L" or "RGB"), upright and 8-bit.
+
+    Applies the EXIF orientation, scales 16/32-bit greys to 8 bits (a plain convert
+    would clip them to white), composites transparency onto white, and converts
+    palette and CMYK images through RGB.
+    """
+    img = ImageOps.exif_transpose(img)
+    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        pixels = np.asarray(img, dtype=np.float64)
+        peak = 65535.0 if img.mode.startswith("I;16") or pixels.max() > 255 else 255.0
+        img = Image.fromarray(np.clip(pixels / peak * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        img = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba)
+    return img.convert("RGB").convert(mode) if img.mode not in ("L", "RGB") else img.convert(mode)
 
 
 def to_uint8(images: torch.Tensor) -> np.ndarray:

@@ -8,12 +8,15 @@ and worker processes that dominate a DataLoader on a 2-core machine.
 from __future__ import annotations
 
 import gzip
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ..imaging import normalize_image
 
 FASHION_MNIST_CLASSES = [
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -104,24 +107,27 @@ def load_image_folder(root: Path, image_size: int, channels: int = 3) -> ImageDa
     Each image is centre-cropped to a square and resized to `image_size`.
     """
     files = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
-        raise FileNotFoundError(f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) under {root}")
-    class_dirs = sorted({p.parent.relative_to(root).as_posix() for p in files})
-    labelled = len(class_dirs) > 1
     mode = "L" if channels == 1 else "RGB"
-    images = np.empty((len(files), image_size, image_size, channels), dtype=np.uint8)
-    for i, path in enumerate(files):
-        with Image.open(path) as img:
-            img = img.convert(mode)
-            side = min(img.size)
-            left, top = (img.width - side) // 2, (img.height - side) // 2
-            img = img.crop((left, top, left + side, top + side)).resize((image_size, image_size), Image.BICUBIC)
-            images[i] = np.asarray(img).reshape(image_size, image_size, channels)
+    images, kept = [], []
+    for path in files:
+        try:
+            with Image.open(path) as img:
+                img = normalize_image(img, mode)
+        except (OSError, UnidentifiedImageError, ValueError) as err:  # truncated or not an image after all
+            warnings.warn(f"skipping {path}: {err}", stacklevel=2)
+            continue
+        img = ImageOps.fit(img, (image_size, image_size), Image.BICUBIC)  # centre crop to a square, resize
+        images.append(np.asarray(img).reshape(image_size, image_size, channels))
+        kept.append(path)
+    if not kept:
+        raise FileNotFoundError(f"no readable images ({', '.join(sorted(IMAGE_SUFFIXES))}) under {root}")
+    class_dirs = sorted({p.parent.relative_to(root).as_posix() for p in kept})
+    labelled = len(class_dirs) > 1
     labels = None
     if labelled:
         index = {c: i for i, c in enumerate(class_dirs)}
-        labels = torch.tensor([index[p.parent.relative_to(root).as_posix()] for p in files])
-    tensor = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()
+        labels = torch.tensor([index[p.parent.relative_to(root).as_posix()] for p in kept])
+    tensor = torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).contiguous()
     return ImageDataset(tensor, labels, class_dirs if labelled else [], root.name)
 
 
