@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import numpy as np
 import torch
 from torch import nn
@@ -231,22 +232,41 @@ def bench_endpoints(registry: ModelRegistry, repeats: int, extra_models: Path | 
     calls = endpoint_calls(registry)
     with running_app(extra_models) as (url, _), tempfile.TemporaryDirectory() as downloads:
         client = Client(url, verbose=False, download_files=downloads, analytics_enabled=False)
-        return [bench_endpoint(client, api_name, *call, repeats) for api_name, call in calls.items()]
+        return [bench_endpoint(client, url, api_name, *call, repeats) for api_name, call in calls.items()]
+
+
+def raw_http_call(http: httpx.Client, url: str, api_name: str, arguments: tuple) -> None:
+    """One call the way the browser's JavaScript client makes it: POST the inputs, read the SSE answer.
+
+    Unlike gradio_client, this does not download the result images; a browser fetches those in parallel.
+    """
+    endpoint = f"{url.rstrip('/')}/gradio_api/call{api_name}"
+    event_id = http.post(endpoint, json={"data": list(arguments)}).json()["event_id"]
+    answer = http.get(f"{endpoint}/{event_id}").text
+    if "event: complete" not in answer:
+        raise RuntimeError(f"{api_name} did not complete: {answer[-300:]}")
 
 
 def bench_endpoint(
-    client: Client, api_name: str, arguments: Callable[[int], tuple], direct: Callable[[int], object], repeats: int
+    client: Client,
+    url: str,
+    api_name: str,
+    arguments: Callable[[int], tuple],
+    direct: Callable[[int], object],
+    repeats: int,
 ) -> Row:
     log(f"endpoint {api_name}: {repeats} calls ...")
     seeds = itertools.count(1000)  # a new seed per call: no cached answers
     baseline = ms(time_calls(lambda: direct(next(seeds)), repeats))
     ours = ms(time_calls(lambda: client.predict(*arguments(next(seeds)), api_name=api_name), repeats))
+    with httpx.Client(timeout=60) as http:
+        raw = ms(time_calls(lambda: raw_http_call(http, url, api_name, arguments(next(seeds))), repeats))
     return Row(
         f"endpoint {api_name}: p50 / p95",
         f"ops call in-process: {fmt_ms(baseline)}",
-        f"gradio_client: {fmt_ms(ours)}",
+        f"gradio_client (with image downloads): {fmt_ms(ours)}; raw HTTP POST + SSE: {fmt_ms(raw)}",
         f"+{ours['median_ms'] - baseline['median_ms']:.0f} ms app + HTTP overhead",
-        numbers={f"baseline_{k}": v for k, v in baseline.items()} | ours,
+        numbers={f"baseline_{k}": v for k, v in baseline.items()} | ours | {f"raw_{k}": v for k, v in raw.items()},
     )
 
 
