@@ -41,6 +41,14 @@ FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
     "cgan": {"lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999, "n_critic": 1},
     "wgan-gp": {"lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.0, "beta2": 0.9, "n_critic": 5},
 }
+FAMILY_DESCRIPTIONS = {
+    "dcgan": "DCGAN (Radford et al. 2016): a transposed-convolution generator with batch norm against a convolutional "
+    "discriminator, trained with the non-saturating BCE loss.",
+    "wgan-gp": "WGAN-GP (Gulrajani et al. 2017): the DCGAN generator against a Wasserstein critic without batch norm, "
+    "kept 1-Lipschitz by a gradient penalty, with n_critic critic updates per generator update.",
+    "cgan": "Conditional GAN: the DCGAN generator with conditional batch norm against a projection discriminator "
+    "(Miyato & Koyama 2018) with an auxiliary class loss (Odena et al. 2017).",
+}
 # Fields that must match when a run is resumed; the rest (steps, intervals) may change.
 RUN_IDENTITY = ("family", "dataset", "image_size", "channels", "latent_dim", "g_channels", "d_channels", "batch_size")
 
@@ -466,7 +474,8 @@ class Trainer:
             self.g_ema.to(memory_format=torch.contiguous_format),
             directory,
             title=cfg.title or directory.name,
-            description=f"{cfg.family} generator trained on {self.data.name} by scripts/train.py.",
+            description=f"{FAMILY_DESCRIPTIONS[cfg.family]} Trained on {self.data.name} by scripts/train.py; "
+            "the weights are the exponential moving average of the generator's.",
             family=cfg.family,
             dataset=self.data.name,
             image_size=self.data.image_size,
