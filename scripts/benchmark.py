@@ -18,15 +18,11 @@ import itertools
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,6 +37,8 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from served_app import AppUnavailable, running_app  # noqa: E402  (scripts/served_app.py)
 
 from gan_demo import ops  # noqa: E402
 from gan_demo.checkpoint import DEFAULT_CHECKPOINT_DIR, LoadedModel, ModelRegistry  # noqa: E402
@@ -70,10 +68,6 @@ class Row:
     target: str = ""
     met: bool | None = None
     numbers: dict[str, float] = field(default_factory=dict)  # raw values for --json
-
-
-class AppUnavailable(RuntimeError):
-    """app.py is missing, crashed, or did not answer in time."""
 
 
 def log(message: str) -> None:
@@ -133,64 +127,16 @@ def bench_sampler(name: str, draw: Callable[[list[int]], torch.Tensor], repeats:
 # -- startup and endpoints -----------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def answers_200(url: str) -> bool:
-    # No proxies: a proxy from the environment must not stand between us and 127.0.0.1.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return False
-
-
-@contextmanager
-def running_app(extra_models: Path | None) -> Iterator[tuple[str, float]]:
-    """Launch `python app.py`; yields its URL and the seconds until it answered HTTP 200, then stops it."""
-    if not (ROOT / "app.py").exists():
-        raise AppUnavailable(f"{ROOT / 'app.py'} does not exist")
-    port = free_port()
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
-    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
-    if extra_models is not None:  # let the app serve the same models as the in-process baselines
-        env["GAN_DEMO_MODELS"] = os.pathsep.join(filter(None, [env.get("GAN_DEMO_MODELS"), str(extra_models)]))
-    url = f"http://127.0.0.1:{port}/"
-    with tempfile.TemporaryFile() as output:
-        start = time.perf_counter()
-        process = subprocess.Popen(
-            [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
-        )
-        try:
-            while not answers_200(url):
-                if process.poll() is not None or time.perf_counter() - start > APP_START_TIMEOUT_S:
-                    output.seek(0)
-                    tail = output.read().decode(errors="replace")[-1500:]
-                    state = f"exited with {process.returncode}" if process.poll() is not None else "timed out"
-                    raise AppUnavailable(f"app.py {state} before answering HTTP 200:\n{tail}")
-                time.sleep(0.05)
-            yield url, time.perf_counter() - start
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
 def bench_startup(repeats: int, extra_models: Path | None) -> list[Row]:
     import_gradio = [sys.executable, "-c", "import gradio"]
     log(f"startup: {repeats} x import gradio, {repeats} x app.py ...")
     baseline = time_calls(lambda: subprocess.run(import_gradio, check=True), repeats, warmup=0)
     launches = []
     for _ in range(repeats):
-        with running_app(extra_models) as (_, seconds):
-            launches.append(seconds)
+        with tempfile.TemporaryDirectory() as workdir:
+            start = time.perf_counter()
+            with running_app(extra_models, Path(workdir), APP_START_TIMEOUT_S, poll_s=0.05):
+                launches.append(time.perf_counter() - start)
     base_s, ours_s = float(np.median(baseline)), float(np.median(launches))
     return [
         Row(
@@ -230,7 +176,8 @@ def bench_endpoints(registry: ModelRegistry, repeats: int, extra_models: Path | 
     from gradio_client import Client
 
     calls = endpoint_calls(registry)
-    with running_app(extra_models) as (url, _), tempfile.TemporaryDirectory() as downloads:
+    with tempfile.TemporaryDirectory() as workdir, running_app(extra_models, Path(workdir)) as url:
+        downloads = Path(workdir) / "downloads"
         client = Client(url, verbose=False, download_files=downloads, analytics_enabled=False)
         return [bench_endpoint(client, url, api_name, *call, repeats) for api_name, call in calls.items()]
 

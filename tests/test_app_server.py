@@ -21,7 +21,7 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 from PIL import Image
-from served_app import ROOT, running_app
+from served_app import ROOT, running_app  # scripts/served_app.py
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""Start `python app.py` the way a user does, on a free loopback port, for the server and browser tests."""
+"""Start `python app.py` the way a user does, on a free loopback port (for the tests and scripts/benchmark.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT_S = 90.0
+
+
+class AppUnavailable(RuntimeError):
+    """app.py exited or did not answer HTTP 200 in time."""
 
 
 def free_port() -> int:
@@ -37,8 +41,10 @@ def _answers(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def running_app(models: Path, workdir: Path, timeout: float = STARTUP_TIMEOUT_S) -> Iterator[str]:
-    """Run app.py with `models` added to its checkpoints; yields its URL and stops it afterwards.
+def running_app(
+    models: Path | None, workdir: Path, timeout: float = STARTUP_TIMEOUT_S, poll_s: float = 0.5
+) -> Iterator[str]:
+    """Run app.py (with `models` added to its checkpoints); yields its URL once it answers, stops it afterwards.
 
     The server's temporary files (Gradio's cache, the app's GIFs) and its log go to `workdir`.
     """
@@ -54,9 +60,10 @@ def running_app(models: Path, workdir: Path, timeout: float = STARTUP_TIMEOUT_S)
         "GRADIO_ANALYTICS_ENABLED": "False",
         "GRADIO_TEMP_DIR": str(tmp / "gradio"),
         "TMPDIR": str(tmp),
-        "GAN_DEMO_MODELS": str(models),
         "PYTHONUNBUFFERED": "1",
     }
+    if models is not None:
+        env["GAN_DEMO_MODELS"] = str(models)
     url = f"http://{HOST}:{port}/"
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -64,10 +71,10 @@ def running_app(models: Path, workdir: Path, timeout: float = STARTUP_TIMEOUT_S)
         deadline = time.monotonic() + timeout
         while not _answers(url):
             if proc.poll() is not None:
-                raise RuntimeError(f"app.py exited with code {proc.returncode} before serving:\n{_log_tail(log)}")
+                raise AppUnavailable(f"app.py exited with code {proc.returncode} before serving:\n{_log_tail(log)}")
             if time.monotonic() > deadline:
-                raise TimeoutError(f"app.py did not answer {url} within {timeout:.0f} s:\n{_log_tail(log)}")
-            time.sleep(0.5)
+                raise AppUnavailable(f"app.py did not answer {url} within {timeout:.0f} s:\n{_log_tail(log)}")
+            time.sleep(poll_s)
         yield url
     finally:
         proc.terminate()
