@@ -247,8 +247,9 @@ with gr.Blocks(title="GAN Playground · GAN 实验室") as demo:
             )
 
     # A workshop opens on results, not on empty boxes.
-    demo.load(sample, s_inputs, s_out, api_visibility="private")
-    demo.load(interpolate, i_inputs, [i_frames, i_gif], api_visibility="private")
+    if UNCONDITIONAL:
+        demo.load(sample, s_inputs, s_out, api_visibility="private")
+        demo.load(interpolate, i_inputs, [i_frames, i_gif], api_visibility="private")
     if CONDITIONAL:
         demo.load(conditional, c_inputs, [c_out, c_grid], api_visibility="private")
 
