@@ -27,6 +27,7 @@ from tqdm import tqdm
 
 from .. import checkpoint
 from ..data import ImageDataset, load_dataset, to_model_range
+from ..device import pick_device
 from ..imaging import grid_image
 from ..models import DCGANDiscriminator, DCGANGenerator, ProjectionDiscriminator
 from .ema import make_ema, recalibrate_batchnorm, update_ema
@@ -198,7 +199,7 @@ class Trainer:
         elif torch.cuda.is_available():
             self.device = torch.device("cuda", self.dist.local_rank)
         else:
-            self.device = torch.device("cpu")
+            self.device = pick_device()  # Apple MPS, else the CPU (or GAN_DEMO_DEVICE)
         self.autocast_dtype = resolve_precision(cfg.precision, self.device)
         self.out = Path(cfg.out)
         self.state_path = self.out / "state.pt"
@@ -320,32 +321,24 @@ class Trainer:
         self.opt_d.zero_grad(set_to_none=True)
         out: dict[str, torch.Tensor] = {}
         with self._autocast():
-            if cfg.family == "wgan-gp":
-                real_scores, fake_scores = self.d_train(real), self.d_train(fake)
-                with torch.autocast(self.device.type, enabled=False):  # the penalty's double backward in fp32
-                    gp = gradient_penalty(self.d_train, real, fake.float())
-                loss = d_wasserstein_loss(real_scores.float(), fake_scores.float()) + cfg.gp_weight * gp
-                out["gp"] = gp.detach()
-                out["d_real"], out["d_fake"] = real_scores.detach().mean(), fake_scores.detach().mean()
-            elif cfg.family == "cgan":
-                real_logits, class_logits = self.d.forward_with_classes(real, real_labels)
-                fake_logits = self.d_train(fake, fake_labels)
-                loss = d_bce_loss(real_logits.float(), fake_logits.float(), cfg.label_smoothing)
-                if cfg.aux_weight:
-                    d_aux = F.cross_entropy(class_logits.float(), real_labels)
-                    loss = loss + cfg.aux_weight * d_aux
-                    out["d_aux"] = d_aux.detach()
-                out["d_real"], out["d_fake"] = (
-                    real_logits.detach().sigmoid().mean(),
-                    fake_logits.detach().sigmoid().mean(),
-                )
+            if cfg.family == "cgan":
+                real_out, class_logits = self.d.forward_with_classes(real, real_labels)
+                fake_out = self.d_train(fake, fake_labels)
             else:
-                real_logits, fake_logits = self.d_train(real), self.d_train(fake)
-                loss = d_bce_loss(real_logits.float(), fake_logits.float(), cfg.label_smoothing)
-                out["d_real"], out["d_fake"] = (
-                    real_logits.detach().sigmoid().mean(),
-                    fake_logits.detach().sigmoid().mean(),
-                )
+                real_out, fake_out = self.d_train(real), self.d_train(fake)
+        real_out, fake_out = real_out.float(), fake_out.float()  # losses in fp32
+        if cfg.family == "wgan-gp":
+            gp = gradient_penalty(self.d_train, real, fake.float())  # outside autocast: double backward in fp32
+            loss = d_wasserstein_loss(real_out, fake_out) + cfg.gp_weight * gp
+            out["gp"] = gp.detach()
+        else:
+            loss = d_bce_loss(real_out, fake_out, cfg.label_smoothing)
+            if cfg.family == "cgan" and cfg.aux_weight:
+                d_aux = F.cross_entropy(class_logits.float(), real_labels)
+                loss = loss + cfg.aux_weight * d_aux
+                out["d_aux"] = d_aux.detach()
+            real_out, fake_out = real_out.sigmoid(), fake_out.sigmoid()  # logged as probabilities D(x), D(G(z))
+        out["d_real"], out["d_fake"] = real_out.detach().mean(), fake_out.detach().mean()
         loss.backward()
         self.opt_d.step()
         out["d_loss"] = loss.detach()
