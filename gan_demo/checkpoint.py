@@ -28,6 +28,8 @@ from .models import ARCHITECTURES
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
 HUB_REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")  # "user/repo"; a path like "/models" is not one
+# What a generator does: noise -> image, low -> high resolution, or one image -> another.
+TASKS = ("sample", "super-resolution", "translation")
 DEFAULT_CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
 
 
@@ -133,25 +135,27 @@ class ModelRegistry:
                 added.append(directory.name)
         return added
 
-    def names(self, *, conditional: bool | None = None) -> list[str]:
-        """Model names, optionally only the class-conditional (or only the unconditional) ones."""
-        if conditional is None:
-            return list(self._dirs)
-        return [
-            n for n in self._dirs if (read_config(self._dirs[n])["kwargs"].get("num_classes", 0) > 0) == conditional
-        ]
+    def names(self, *, task: str | None = None, conditional: bool | None = None) -> list[str]:
+        """Model names, optionally only those for one task (TASKS), or only the class-conditional
+        (or only the unconditional) noise-to-image generators."""
+        names = list(self._dirs)
+        if conditional is not None:
+            task = "sample"
+            names = [n for n in names if (self.config(n)["kwargs"].get("num_classes", 0) > 0) == conditional]
+        return names if task is None else [n for n in names if self.config(n).get("task", "sample") == task]
 
     def config(self, name: str) -> dict[str, Any]:
-        return read_config(self._directory(name))
+        return read_config(self.directory(name))
 
     def get(self, name: str) -> LoadedModel:
         with self._lock:
             if name not in self._loaded:
-                model, config = load_model(self._directory(name), self.device)
+                model, config = load_model(self.directory(name), self.device)
                 self._loaded[name] = LoadedModel(name, model, config, self.device)
             return self._loaded[name]
 
-    def _directory(self, name: str) -> Path:
+    def directory(self, name: str) -> Path:
+        """The checkpoint directory of `name` (a Hub download for a repo id)."""
         if name not in self._dirs:
             raise KeyError(f"unknown model {name!r}; available: {', '.join(self._dirs) or 'none'}")
         return self._dirs[name]

@@ -1,9 +1,12 @@
-"""The one place tensors become pixels: uint8 arrays, PIL images, grids and GIFs."""
+"""The one place tensors become pixels (uint8 arrays, PIL images, grids, GIFs) and uploads become arrays."""
 
 from __future__ import annotations
 
 import io
 import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -12,6 +15,32 @@ from torchvision.utils import make_grid
 
 # Images smaller than this are enlarged (nearest neighbour) so a 28 px sample is legible.
 DISPLAY_MIN_SIDE = 160
+# Uploads above this are refused before their pixels are decoded. x4 super-resolution of 2048 x 2048 already
+# makes a 64-megapixel (192 MB) image; Pillow's own decompression-bomb limit (89 megapixels) is far higher.
+MAX_UPLOAD_PIXELS = 2048 * 2048
+# The formats an upload may be in. Pillow reads more, some through external programs (EPS runs Ghostscript).
+UPLOAD_FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "TIFF")
+_HIGH_BIT_GREY = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")
+_EXIF_ORIENTATION = 0x0112
+_EIGHT_BIT_MODE = {"1": "L", "PA": "RGBA"}  # and "RGB" for every other mode
+
+
+def _grey_to_8bit(img: Image.Image) -> Image.Image:
+    """16/32-bit grey -> "L", scaled to its full range (a plain convert would clip it to white)."""
+    pixels = np.asarray(img, dtype=np.float64)
+    peak = 65535.0 if img.mode.startswith("I;16") or pixels.max() > 255 else 255.0
+    return Image.fromarray(np.clip(pixels / peak * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
+
+
+def _eight_bit(img: Image.Image) -> Image.Image:
+    """Any decoded image -> "L", "LA", "RGB" or "RGBA" at 8 bits per channel, its transparency kept."""
+    if img.mode in _HIGH_BIT_GREY:
+        return _grey_to_8bit(img)
+    if img.mode in ("L", "LA", "RGB", "RGBA"):
+        return img
+    if img.mode == "P" and "transparency" in img.info:
+        return img.convert("RGBA")
+    return img.convert(_EIGHT_BIT_MODE.get(img.mode, "RGB"))  # palettes, CMYK, YCbCr, LAB, HSV: RGB
 
 
 def normalize_image(img: Image.Image, mode: str) -> Image.Image:
@@ -21,15 +50,106 @@ def normalize_image(img: Image.Image, mode: str) -> Image.Image:
     would clip them to white), composites transparency onto white, and converts
     palette and CMYK images through RGB.
     """
-    img = ImageOps.exif_transpose(img)
-    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        pixels = np.asarray(img, dtype=np.float64)
-        peak = 65535.0 if img.mode.startswith("I;16") or pixels.max() > 255 else 255.0
-        img = Image.fromarray(np.clip(pixels / peak * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
-    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-        rgba = img.convert("RGBA")
-        img = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba)
-    return img.convert("RGB").convert(mode) if img.mode not in ("L", "RGB") else img.convert(mode)
+    img = _eight_bit(ImageOps.exif_transpose(img))
+    if img.mode in ("LA", "RGBA"):
+        img = Image.alpha_composite(Image.new("RGBA", img.size, "white"), img.convert("RGBA"))
+    return img.convert(mode)
+
+
+@dataclass
+class DecodedImage:
+    """An uploaded image, upright and 8-bit, with its colour and its transparency apart."""
+
+    rgb: np.ndarray  # (H, W, 3) uint8; a grey image has three equal channels
+    alpha: np.ndarray | None  # (H, W) uint8, or None when the image is fully opaque
+    grayscale: bool  # no colour in the source: results should be shown grey too
+    notes: list[str] = field(default_factory=list)  # what decoding changed, in short English sentences
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height), as PIL gives it."""
+        return self.rgb.shape[1], self.rgb.shape[0]
+
+
+def decode_upload(source: str | Path | bytes | Image.Image, *, max_pixels: int) -> DecodedImage:
+    """Decode an upload (a path, its bytes, or an image PIL already opened) for the models.
+
+    Raises ValueError with a message fit for the user when the image has more than `max_pixels`
+    pixels (checked from the header, before any pixel is decoded) or is not a readable image in one of
+    UPLOAD_FORMATS (corrupt, truncated, another format). Animated images give their first frame;
+    the EXIF orientation is applied; 16/32-bit greys are scaled to 8 bits; CMYK and palettes become
+    RGB; transparency is returned as `alpha` (None when there is none or it is fully opaque).
+    """
+    if max_pixels < 1:
+        raise ValueError(f"max_pixels must be positive, got {max_pixels}")
+    name = Path(source).name if isinstance(source, (str, Path)) else "the upload"
+    if isinstance(source, Image.Image):
+        return _decode(source, name, max_pixels)
+    try:
+        img = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source, formats=UPLOAD_FORMATS)
+    except Image.DecompressionBombError as err:  # far above any sane max_pixels: say so in our own terms
+        pixels = re.search(r"\((\d+) pixels\)", str(err))
+        raise ValueError(_too_large(name, max_pixels, int(pixels[1]) if pixels else None)) from None
+    except FileNotFoundError:
+        raise
+    except Exception as err:  # Pillow raises many kinds on hostile files; none of them may reach the user raw
+        raise ValueError(_unreadable(name)) from err
+    with img:
+        return _decode(img, name, max_pixels)
+
+
+def _decode(img: Image.Image, name: str, max_pixels: int) -> DecodedImage:
+    width, height = img.size  # from the header: Image.open decodes no pixels
+    if width * height > max_pixels:
+        raise ValueError(_too_large(name, max_pixels, width * height, f"{width}x{height}"))
+    notes = []
+    try:
+        if getattr(img, "is_animated", False):
+            img.seek(0)
+            notes.append("animated image: only the first frame was used")
+        img.load()  # decodes the pixels: a truncated or corrupt file fails here
+        if img.getexif().get(_EXIF_ORIENTATION, 1) in range(2, 9):
+            notes.append("EXIF orientation applied")
+        img = ImageOps.exif_transpose(img)
+        if img.mode in _HIGH_BIT_GREY:
+            notes.append(f"{16 if img.mode.startswith('I;16') else 32}-bit image converted to 8-bit")
+        elif img.mode == "CMYK":
+            notes.append("CMYK image converted to RGB")
+        img = _eight_bit(img)
+    except MemoryError:
+        raise
+    except Exception as err:
+        raise ValueError(_unreadable(name)) from err
+    alpha = np.array(img.getchannel("A")) if img.mode in ("LA", "RGBA") else None
+    if alpha is not None and alpha.min() == 255:
+        alpha = None  # opaque: no transparency worth carrying through
+    return DecodedImage(np.array(img.convert("RGB")), alpha, img.mode in ("L", "LA"), notes)
+
+
+def _too_large(name: str, max_pixels: int, pixels: int | None, size: str | None = None) -> str:
+    actual = f"{pixels / 1e6:.1f} megapixels" if pixels else "too large"
+    actual = f"{size} ({actual})" if size else actual
+    limit = f"{max_pixels / 1e6:.1f} megapixels ({max_pixels:,} pixels)"
+    return f"{name} is {actual}, above the limit of {limit}: please upload a smaller image"
+
+
+def _unreadable(name: str) -> str:
+    return f"{name} is not a readable image (corrupt, truncated, or not one of {', '.join(UPLOAD_FORMATS)})"
+
+
+def from_uint8(pixels: np.ndarray) -> torch.Tensor:
+    """(H, W, C) uint8 -> (1, C, H, W) float in [-1, 1]: the inverse of `to_uint8`."""
+    return torch.from_numpy(np.ascontiguousarray(pixels)).permute(2, 0, 1)[None].float().div_(127.5).sub_(1.0)
+
+
+def assemble_image(rgb: np.ndarray, alpha: np.ndarray | None = None, *, grayscale: bool = False) -> Image.Image:
+    """(H, W, 3) uint8 colour and optional (H, W) uint8 alpha -> PIL "RGB"/"RGBA", or "L"/"LA" if `grayscale`."""
+    img = Image.fromarray(rgb, "RGB")
+    if grayscale:
+        img = img.convert("L")
+    if alpha is not None:
+        img.putalpha(Image.fromarray(alpha, "L"))
+    return img
 
 
 def to_uint8(images: torch.Tensor) -> np.ndarray:

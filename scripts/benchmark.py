@@ -1,6 +1,9 @@
 """Benchmarks behind the README's performance table, each against a baseline measured in the same run.
 
     sampling   64 images per shipped generator in one batch, vs the same 64 one at a time (target < 150 ms)
+    superres   a 256x256 photo to 1024x1024 (target < 2 s), vs bicubic and the untiled model; peak memory of a
+               2000x2000 input, tiled (target < 2 GiB)
+    translation  one 128x128 pix2pix translation from a drawing and from a picture (target < 300 ms)
     startup    `python app.py` until its page answers HTTP 200, vs `python -c "import gradio"` (target < 10 s)
     endpoints  each API endpoint through gradio_client, vs the same ops call in this process
     training   images/s of gan_demo's Trainer (dcgan, batch 128), vs a textbook PyTorch DCGAN loop (target >= 1.3x)
@@ -44,12 +47,27 @@ from gan_demo import ops  # noqa: E402
 from gan_demo.checkpoint import DEFAULT_CHECKPOINT_DIR, LoadedModel, ModelRegistry  # noqa: E402
 from gan_demo.data import DEBIAN_FASHION_MNIST  # noqa: E402
 from gan_demo.models import DCGANDiscriminator, DCGANGenerator  # noqa: E402
-from gan_demo.training.loop import TrainConfig, Trainer, init_weights  # noqa: E402
+from gan_demo.training.base import init_weights  # noqa: E402
+from gan_demo.training.config import TrainConfig  # noqa: E402
+from gan_demo.training.loop import GANTrainer  # noqa: E402
 from gan_demo.training.report import describe_hardware  # noqa: E402
 
-SECTIONS = ("sampling", "training", "startup", "endpoints")
-DEFAULT_REPEATS = {"sampling": 30, "startup": 3, "endpoints": 20}  # startup relaunches the app each time
+SECTIONS = ("sampling", "superres", "translation", "training", "startup", "endpoints")
+DEFAULT_REPEATS = {
+    "sampling": 30,
+    "superres": 10,
+    "translation": 30,
+    "startup": 3,
+    "endpoints": 20,
+}  # startup relaunches the app each time
 SAMPLE_COUNT = 64
+SR_INPUT = 256  # a 256x256 photo crop -> 1024x1024
+SR_TARGET_S = 2.0
+SR_LARGE_INPUT = 2000  # tiled; its peak memory must stay small
+SR_MEMORY_TARGET_GIB = 2.0
+TRANSLATE_TARGET_MS = 300.0
+SR_MODEL = "srgan-photo-x4"
+TRANSLATION_MODEL = "pix2pix-edges2avatars"
 SAMPLING_TARGET_MS = 150.0
 STARTUP_TARGET_S = 10.0
 TRAINING_TARGET_RATIO = 1.3
@@ -105,7 +123,7 @@ def sampler(loaded: LoadedModel) -> Callable[[list[int]], torch.Tensor]:
 
 
 def bench_sampling(registry: ModelRegistry, repeats: int) -> list[Row]:
-    return [bench_sampler(name, sampler(registry.get(name)), repeats) for name in registry.names()]
+    return [bench_sampler(name, sampler(registry.get(name)), repeats) for name in registry.names(task="sample")]
 
 
 def bench_sampler(name: str, draw: Callable[[list[int]], torch.Tensor], repeats: int) -> Row:
@@ -122,6 +140,119 @@ def bench_sampler(name: str, draw: Callable[[list[int]], torch.Tensor], repeats:
         ours["p95_ms"] < SAMPLING_TARGET_MS,
         {f"baseline_{k}": v for k, v in baseline.items()} | ours,
     )
+
+
+# -- super-resolution and translation -------------------------------------------------------------------------
+
+
+def test_photo(size: int) -> np.ndarray:
+    """A deterministic (size, size, 3) uint8 photo: scikit-image's astronaut (public domain), tiled to fit."""
+    from PIL import Image
+
+    try:
+        from skimage import data
+
+        photo = data.astronaut()
+    except ImportError:  # the benchmark only needs realistic pixels, not this photo
+        photo = np.random.default_rng(0).integers(0, 256, (512, 512, 3), dtype=np.uint8)
+    reps = -(-size // min(photo.shape[:2]))
+    return (
+        np.ascontiguousarray(np.tile(photo, (reps, reps, 1))[:size, :size])
+        if size > 512
+        else np.asarray(Image.fromarray(photo).resize((size, size), Image.BICUBIC))
+    )
+
+
+PEAK_MEMORY_SCRIPT = """
+import sys, numpy as np, torch
+sys.path.insert(0, {root!r}); sys.path.insert(0, {scripts!r})
+from benchmark import test_photo
+from gan_demo import ops
+from gan_demo.checkpoint import ModelRegistry
+model = ModelRegistry([{checkpoints!r}], device="cpu").get({name!r}).model
+pixels = test_photo({size})
+out = ops.super_resolve(model, pixels, tile={tile})
+assert out.shape == ({size} * 4, {size} * 4, 3)
+for line in open("/proc/self/status"):
+    if line.startswith("VmHWM"):
+        print(int(line.split()[1]) * 1024)
+"""
+
+
+def peak_memory(checkpoints: Path, name: str, size: int, tile: int | None) -> float:
+    """Peak resident memory (bytes) of a fresh process that loads the model and super-resolves size x size."""
+    code = PEAK_MEMORY_SCRIPT.format(
+        root=str(ROOT), scripts=str(ROOT / "scripts"), checkpoints=str(checkpoints), name=name, size=size, tile=tile
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(result.stdout.split()[-1])
+
+
+def bench_superres(registry: ModelRegistry, checkpoints: Path, repeats: int) -> list[Row]:
+    model = registry.get(SR_MODEL).model
+    pixels = test_photo(SR_INPUT)
+    log(f"super-resolution {SR_MODEL}: {SR_INPUT}px -> {4 * SR_INPUT}px, {repeats} repeats ...")
+    bicubic = ms(time_calls(lambda: ops.bicubic_upscale(pixels, 4), repeats))
+    untiled = ms(time_calls(lambda: ops.super_resolve(model, pixels, tile=None), repeats))
+    ours = ms(time_calls(lambda: ops.super_resolve(model, pixels), repeats))
+    log(f"super-resolution {SR_MODEL}: peak memory, {SR_LARGE_INPUT}px tiled ...")
+    tiled_peak = peak_memory(checkpoints, SR_MODEL, SR_LARGE_INPUT, ops.DEFAULT_TILE) / 2**30
+    small_untiled_peak = peak_memory(checkpoints, SR_MODEL, 512, None) / 2**30
+    return [
+        Row(
+            f"super-resolution {SR_MODEL}: {SR_INPUT}² -> {4 * SR_INPUT}², median / p95",
+            f"bicubic: {fmt_ms(bicubic)}; the model untiled: {fmt_ms(untiled)}",
+            f"the model, tiled as the app runs it: {fmt_ms(ours)}",
+            f"tiling costs {ours['median_ms'] / untiled['median_ms'] - 1:+.0%}",
+            f"p95 < {SR_TARGET_S:.0f} s",
+            ours["p95_ms"] < SR_TARGET_S * 1e3,
+            {f"bicubic_{k}": v for k, v in bicubic.items()} | {f"untiled_{k}": v for k, v in untiled.items()} | ours,
+        ),
+        Row(
+            f"super-resolution {SR_MODEL}: peak memory (process RSS)",
+            f"512² untiled: {small_untiled_peak:.2f} GiB",
+            f"{SR_LARGE_INPUT}² tiled ({ops.DEFAULT_TILE} px tiles): {tiled_peak:.2f} GiB",
+            f"{SR_LARGE_INPUT**2 / 512**2:.0f}x the pixels",
+            f"< {SR_MEMORY_TARGET_GIB:.0f} GiB",
+            tiled_peak < SR_MEMORY_TARGET_GIB,
+            {"tiled_peak_gib": tiled_peak, "untiled_512_peak_gib": small_untiled_peak},
+        ),
+    ]
+
+
+def bench_translation(registry: ModelRegistry, repeats: int) -> list[Row]:
+    from gan_demo.data.sketch import clean_drawing, extract_edges
+
+    model = registry.get(TRANSLATION_MODEL).model
+    picture = test_photo(512)
+    log(f"translation {TRANSLATION_MODEL}: {repeats} repeats ...")
+
+    def from_picture() -> torch.Tensor:  # a 512 px upload: fit, extract the edges, translate
+        return ops.translate(model, extract_edges(ops.fit_square(picture, model.image_size)))
+
+    drawing = np.full((512, 512, 4), 0, dtype=np.uint8)  # a sketchpad layer: transparent with one black stroke
+    drawing[200:210, 100:400] = (0, 0, 0, 255)
+
+    def from_drawing() -> torch.Tensor:
+        return ops.translate(model, ops.fit_square(clean_drawing(drawing), model.image_size))
+
+    model_only = ms(time_calls(lambda: ops.translate(model, np.full((128, 128), 255, np.uint8)), repeats))
+    picture_times = ms(time_calls(from_picture, repeats))
+    drawing_times = ms(time_calls(from_drawing, repeats))
+    return [
+        Row(
+            f"translation {TRANSLATION_MODEL}: one {model.image_size}² image, median / p95",
+            f"the U-Net alone: {fmt_ms(model_only)}",
+            f"512² sketchpad drawing: {fmt_ms(drawing_times)}; 512² picture with edge extraction: "
+            f"{fmt_ms(picture_times)}",
+            f"+{picture_times['median_ms'] - model_only['median_ms']:.0f} ms for decoding and edges",
+            f"p95 < {TRANSLATE_TARGET_MS:.0f} ms",
+            max(picture_times["p95_ms"], drawing_times["p95_ms"]) < TRANSLATE_TARGET_MS,
+            {f"model_{k}": v for k, v in model_only.items()}
+            | {f"drawing_{k}": v for k, v in drawing_times.items()}
+            | picture_times,
+        )
+    ]
 
 
 # -- startup and endpoints -----------------------------------------------------------------------------------
@@ -280,7 +411,7 @@ def textbook_images_per_s(cfg: TrainConfig, data_root: Path, steps: int, warmup:
 
 def trainer_images_per_s(cfg: TrainConfig, steps: int, warmup: int) -> tuple[float, str]:
     """gan_demo's Trainer, one discriminator and one generator step at a time; also returns its precision."""
-    trainer = Trainer(cfg, command="scripts/benchmark.py")
+    trainer = GANTrainer(cfg, command="scripts/benchmark.py")
     for _ in range(warmup):
         trainer.discriminator_step()
         trainer.generator_step()
@@ -360,9 +491,13 @@ def main(argv: list[str] | None = None) -> int:
     for section in args.only:
         try:
             if section == "sampling":
-                if not registry.names():
+                if not registry.names(task="sample"):
                     skipped.append(f"sampling: skipped, no generator checkpoints under {args.checkpoints}")
                 rows += bench_sampling(registry, repeats(section))
+            elif section == "superres":
+                rows += bench_superres(registry, args.checkpoints, repeats(section))
+            elif section == "translation":
+                rows += bench_translation(registry, repeats(section))
             elif section == "startup":
                 rows += bench_startup(repeats(section), extra_models)
             elif section == "endpoints":

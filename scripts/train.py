@@ -6,6 +6,10 @@ Examples (the exact commands behind each shipped checkpoint are in its README.md
     python scripts/train.py --family dcgan --dataset folder --data-root my_images/ --image-size 64
     torchrun --nproc_per_node 2 scripts/train.py --family wgan-gp --out runs/wgan
     python scripts/train.py --family classifier --export checkpoints/classifier-fashion
+    python scripts/train.py --family pix2pix --dataset avatars --data-root data/avatars-128 --out runs/p2p
+    python scripts/train.py --family pix2pix --dataset folder --data-root my_pairs/   # A|B side-by-side images
+    python scripts/train.py --family srgan --dataset photos --out runs/sr                    # PSNR-oriented stage
+    python scripts/train.py --family srgan --adv-weight 0.01 --init-from runs/sr/model --out runs/srgan   # GAN stage
 """
 
 from __future__ import annotations
@@ -19,12 +23,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from gan_demo.training.base import TrainingDiverged  # noqa: E402
 from gan_demo.training.classifier import train_classifier  # noqa: E402
-from gan_demo.training.loop import FAMILIES, TrainConfig, TrainingDiverged, train  # noqa: E402
+from gan_demo.training.config import FAMILIES, TrainConfig  # noqa: E402
+from gan_demo.training.loop import train  # noqa: E402
 
 HELP = {
-    "family": "dcgan (BCE), wgan-gp (critic + gradient penalty), cgan (class-conditional), or classifier",
-    "dataset": "fashion-mnist, mnist, cifar10, or folder (a folder of images given by --data-root)",
+    "family": "dcgan (BCE), wgan-gp (critic + gradient penalty), cgan (class-conditional), pix2pix (sketch -> "
+    "picture), srgan (x4 super-resolution), or classifier",
+    "dataset": "fashion-mnist, mnist, cifar10, folder (images under --data-root); pix2pix: avatars or folder (A|B "
+    "pairs); srgan: photos or folder; unset: the family's default",
     "data_root": "where the dataset's files are; unset: Debian's dataset-fashion-mnist, else a download",
     "steps": "generator updates (each after n_critic discriminator updates); for classifier: epochs",
     "resume": "continue the run in --out from its last saved state",
@@ -32,7 +40,18 @@ HELP = {
     "max_minutes": "stop cleanly after this many minutes (state saved, model exported); resume later",
     "aux_weight": "cgan: weight of the auxiliary class loss that sharpens class fidelity",
     "label_smoothing": "one-sided label smoothing for real images (e.g. 0.1)",
-    "image_size": "image folders: images are centre-cropped and resized to this (built-in datasets keep theirs)",
+    "image_size": "image folders: images are centre-cropped and resized to this (built-in datasets keep theirs); "
+    "pix2pix: the resolution (default 128); srgan: the high-resolution training crop (default 128)",
+    "batch_size": "images per step; unset: 128, or 16 for pix2pix and srgan",
+    "g_blocks": "srgan: residual blocks of the generator",
+    "g_max_channels": "pix2pix: the U-Net's widest level",
+    "scale": "srgan: the upscaling factor (2, 4 or 8)",
+    "init_from": "srgan: start the generator from this checkpoint (the GAN stage starts from the PSNR-oriented model)",
+    "l1_weight": "pix2pix: weight (lambda) of the L1 loss beside the adversarial loss",
+    "adv_weight": "pix2pix / srgan: weight of the adversarial loss; 0 trains no discriminator (the pixel-loss "
+    "baselines); unset: 1 for pix2pix, 0 for srgan",
+    "feature_weight": "srgan: weight of the discriminator feature-matching loss, VGG's role when it cannot be "
+    "downloaded",
     "channels": "image folders: 1 (grey) or 3 (RGB)",
     "out": "run folder: state.pt (for --resume), log.jsonl, samples/",
     "export": "where the app checkpoint is written; unset: <out>/model",
@@ -42,7 +61,7 @@ HELP = {
     "lr_d": "discriminator learning rate; unset: 2e-4, or 1e-4 for wgan-gp",
     "beta1": "Adam beta1; unset: 0.5, or 0.0 for wgan-gp",
     "beta2": "Adam beta2; unset: 0.999, or 0.9 for wgan-gp",
-    "g_channels": "generator width at the last layer before the image (doubles at every halving)",
+    "g_channels": "generator width at the last layer before the image (doubles at every halving); srgan: its width",
     "d_channels": "discriminator width at its first layer (doubles at every halving)",
     "ema_decay": "decay of the exponential moving average of generator weights that is exported",
     "seed": "seeds weights, batches and noise: the same seed and hardware give the same run",

@@ -7,9 +7,21 @@ from torch import nn
 from .classifier import FeatureClassifier
 from .conditional import ProjectionDiscriminator
 from .dcgan import DCGANDiscriminator, DCGANGenerator
+from .pix2pix import PatchDiscriminator, UNetGenerator
+from .srgan import SRDiscriminator, SRResNet
 
 ARCHITECTURES: dict[str, type[nn.Module]] = {
-    cls.__name__: cls for cls in (DCGANGenerator, DCGANDiscriminator, ProjectionDiscriminator, FeatureClassifier)
+    cls.__name__: cls
+    for cls in (
+        DCGANGenerator,
+        DCGANDiscriminator,
+        ProjectionDiscriminator,
+        FeatureClassifier,
+        UNetGenerator,
+        PatchDiscriminator,
+        SRResNet,
+        SRDiscriminator,
+    )
 }
 
 __all__ = [
@@ -17,5 +29,9 @@ __all__ = [
     "DCGANDiscriminator",
     "DCGANGenerator",
     "FeatureClassifier",
+    "PatchDiscriminator",
     "ProjectionDiscriminator",
+    "SRDiscriminator",
+    "SRResNet",
+    "UNetGenerator",
 ]

@@ -42,20 +42,26 @@ def plot_losses(log_path: str | Path, out_path: str | Path, title: str = "") -> 
     if not rows:
         return
     steps = [r["step"] for r in rows]
-    fig, (ax_loss, ax_d) = plt.subplots(1, 2, figsize=(11, 3.8))
-    for key in ("d_loss", "g_loss", "gp"):
-        if key in rows[0]:
-            ax_loss.plot(steps, [r[key] for r in rows], label=key, linewidth=1)
+    has_d = "d_real" in rows[-1]
+    fig, axes = plt.subplots(1, 2 if has_d else 1, figsize=(11 if has_d else 6, 3.8), squeeze=False)
+    ax_loss = axes[0, 0]
+    keys = [k for k in rows[-1] if k not in ("step", "epoch", "images_seen", "train_seconds", "d_real", "d_fake")]
+    for key in keys:
+        ax_loss.plot(steps, [r.get(key, float("nan")) for r in rows], label=key, linewidth=1)
+    values = [r[k] for r in rows for k in keys if k in r]
+    if values and min(values) > 0 and max(values) / min(values) > 50:  # e.g. an L1 loss beside an adversarial one
+        ax_loss.set_yscale("log")
     ax_loss.set_xlabel("generator step")
     ax_loss.set_title("losses")
     ax_loss.legend()
-    labels = {"d_real": "D(x) real", "d_fake": "D(G(z)) generated"}
-    for key, label in labels.items():
-        if key in rows[0]:
-            ax_d.plot(steps, [r[key] for r in rows], label=label, linewidth=1)
-    ax_d.set_xlabel("generator step")
-    ax_d.set_title("discriminator output" if "gp" not in rows[0] else "critic score")
-    ax_d.legend()
+    if has_d:
+        ax_d = axes[0, 1]
+        labels = {"d_real": "D(x) real", "d_fake": "D(G(z)) generated"}
+        for key, label in labels.items():
+            ax_d.plot(steps, [r.get(key, float("nan")) for r in rows], label=label, linewidth=1)
+        ax_d.set_xlabel("generator step")
+        ax_d.set_title("discriminator output" if "gp" not in rows[-1] else "critic score")
+        ax_d.legend()
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(out_path, dpi=110)

@@ -1,0 +1,78 @@
+"""One configuration dataclass for every training family; scripts/train.py builds its options from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+FAMILIES = ("dcgan", "wgan-gp", "cgan", "pix2pix", "srgan")
+_ADAM_GAN = {"lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999, "n_critic": 1}
+# Literature defaults: DCGAN (Radford et al.), WGAN-GP (Gulrajani et al., Algorithm 1), pix2pix (Isola et al.),
+# SRGAN (Ledig et al.; Adam with beta1 0.9) with pix2pix-sized batches for a CPU.
+FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
+    "dcgan": {**_ADAM_GAN, "dataset": "fashion-mnist", "batch_size": 128},
+    "cgan": {**_ADAM_GAN, "dataset": "fashion-mnist", "batch_size": 128},
+    "wgan-gp": {
+        "lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.0, "beta2": 0.9, "n_critic": 5,
+        "dataset": "fashion-mnist", "batch_size": 128,
+    },
+    "pix2pix": {**_ADAM_GAN, "dataset": "avatars", "batch_size": 16, "image_size": 128, "adv_weight": 1.0},
+    "srgan": {**_ADAM_GAN, "beta1": 0.9, "dataset": "photos", "batch_size": 16, "image_size": 128, "adv_weight": 0.0},
+}  # fmt: skip
+# Fields that must match when a run is resumed; the rest (steps, intervals, rates) may change.
+RUN_IDENTITY = (
+    "family", "dataset", "image_size", "channels", "latent_dim", "g_channels", "d_channels", "batch_size",
+    "g_blocks", "g_max_channels", "scale", "init_from",
+)  # fmt: skip
+
+
+@dataclass
+class TrainConfig:
+    family: str = "dcgan"
+    dataset: str | None = None  # None: the family's default
+    data_root: str | None = None
+    image_size: int | None = None  # image folders, pix2pix resolution, srgan HR patch size
+    channels: int = 3  # for image folders
+    out: str = "runs/dcgan"
+    export: str | None = None  # checkpoint directory; default <out>/model
+    title: str | None = None
+    steps: int = 10_000
+    batch_size: int | None = None
+    latent_dim: int = 100
+    g_channels: int = 32
+    d_channels: int = 64
+    g_blocks: int = 8  # srgan: residual blocks
+    g_max_channels: int = 128  # pix2pix: the U-Net's widest level
+    scale: int = 4  # srgan: upscaling factor
+    init_from: str | None = None  # srgan: start the generator from this checkpoint (the PSNR-oriented model)
+    lr_g: float | None = None
+    lr_d: float | None = None
+    beta1: float | None = None
+    beta2: float | None = None
+    n_critic: int | None = None
+    gp_weight: float = 10.0
+    label_smoothing: float = 0.0
+    aux_weight: float = 0.0  # cgan: weight of the auxiliary classification loss
+    l1_weight: float = 100.0  # pix2pix: lambda of the L1 loss; srgan: the pixel loss weight is 1
+    adv_weight: float | None = None  # pix2pix / srgan: weight of the adversarial loss; 0 trains no discriminator
+    feature_weight: float = 1.0  # srgan: discriminator feature-matching loss (with adv_weight > 0)
+    ema_decay: float = 0.999
+    seed: int = 0
+    log_every: int = 50
+    sample_every: int = 1000
+    checkpoint_every: int = 500
+    precision: str = "auto"  # auto | bf16 | fp32
+    device: str | None = None
+    resume: bool = False
+    max_minutes: float | None = None  # stop cleanly (state saved, model exported) after this long
+
+    def __post_init__(self) -> None:
+        if self.family not in FAMILIES:
+            raise ValueError(f"family must be one of {FAMILIES}, got {self.family!r}")
+        for key, value in FAMILY_DEFAULTS[self.family].items():
+            if getattr(self, key) is None:
+                setattr(self, key, value)
+        if self.image_size is None:
+            self.image_size = 32
+        if self.steps < 1 or self.batch_size < 1:
+            raise ValueError("steps and batch_size must be positive")
