@@ -1,15 +1,39 @@
 """gan_demo: an interactive GAN playground (Gradio Blocks).
 
-Run `python app.py` and open http://127.0.0.1:7860. Each tab's main action is
-a public API endpoint (sample, interpolate, conditional); see README.md.
-Extra checkpoint folders or Hugging Face Hub repo ids can be added with
-GAN_DEMO_MODELS="path/one:user/repo".
+Run `python app.py` and open http://127.0.0.1:7860. Extra checkpoint folders or Hugging Face Hub repo ids can be
+added with GAN_DEMO_MODELS="path/one:user/repo". Each tab's main action is a public API endpoint; with
+`from gradio_client import Client, handle_file` and `client = Client("http://127.0.0.1:7860/")`:
+
+/sample (model, seed, count, truncation) -> gallery
+    client.predict("dcgan-fashion", 42, 16, 1.0, api_name="/sample")
+    -> [{"image": png path, "caption": "seed 42"}, ...]
+/interpolate (model, seed_a, seed_b, steps, method "lerp"|"slerp", truncation) -> (gallery of frames, gif path)
+/conditional (model, class_name, seed, count, truncation) -> (gallery, class x seed grid png path)
+/super_resolve (image, model, alpha, known_answer) -> ((bicubic png, model png), full-resolution png path, notes)
+    client.predict(handle_file("photo.jpg"), "srgan-photo-x4", 1.0, False, api_name="/super_resolve")
+    image: PNG/JPEG/GIF/WebP/BMP/TIFF, at most 2048 x 2048 pixels; alpha in [0, 1] blends the GAN model's weights
+    with those of the PSNR-oriented model it was fine-tuned from (0 = PSNR model, 1 = GAN model; no effect for a
+    model without a base_model); known_answer=True shrinks the image x4 first and the notes (Markdown) end with
+    a table of PSNR/SSIM of bicubic and of the model against the original. The slider's pair is reduced to
+    2048 px at most for display; the png path is the full-size result.
+/translate (model, source, sketch, upload) -> (drawing as the model sees it, picture, L1-only picture or None, notes)
+    client.predict("pix2pix-edges2avatars", "drawing", None, handle_file("edges.png"), api_name="/translate")
+    client.predict("pix2pix-edges2avatars", "picture", None, handle_file("photo.jpg"), api_name="/translate")
+    client.predict("pix2pix-edges2avatars", "sketch",
+                   {"background": None, "layers": [], "composite": handle_file("drawing.png")}, None,
+                   api_name="/translate")
+    source: "sketch" uses the sketchpad's composite (transparent = paper, any ink colour), "drawing" the
+    uploaded drawing, "picture" the edges extracted from the uploaded picture. The three images are enlarged
+    (nearest neighbour) to at least 256 px; the L1-only image is None when no L1-only model of the same size
+    and dataset is installed.
+
+Bad values are answered with a gr.Error (gradio_client raises AppError) in English, or in Chinese when the
+request's Accept-Language starts with zh; the server keeps serving.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 import random
 import tempfile
@@ -21,11 +45,15 @@ from PIL import Image
 
 from gan_demo import imaging, ops
 from gan_demo.checkpoint import DEFAULT_CHECKPOINT_DIR, LoadedModel, ModelRegistry
-from gan_demo.ui.text import class_label, error, field_name, i18n
+from gan_demo.ui import checks
+from gan_demo.ui.superres import SuperResolutionTab
+from gan_demo.ui.text import class_label, error, i18n
+from gan_demo.ui.translate import TranslationTab
 
 MAX_IMAGES = 64
 MAX_FRAMES = 48
 MAX_TRUNCATION = 2.0
+MAX_FILE_SIZE = "50mb"  # per upload; the pixel limit (imaging.MAX_UPLOAD_PIXELS) is checked on decoding
 GRID_COLUMNS = 8
 GIF_DIR = Path(tempfile.gettempdir()) / "gan_demo_gifs"
 
@@ -35,38 +63,17 @@ for extra in filter(None, os.environ.get("GAN_DEMO_MODELS", "").split(os.pathsep
 
 UNCONDITIONAL = registry.names(conditional=False)
 CONDITIONAL = registry.names(conditional=True)
+superres = SuperResolutionTab(registry)
+translation = TranslationTab(registry)
 
 
-# -- validation at the edge: every API argument may be anything ----------------------------------------------
+# -- validation at the edge: every API argument may be anything (gan_demo.ui.checks) -----------------------------
 
-
-def _number(value: object, key: str, low: float, high: float, request: gr.Request | None) -> float:
-    name = field_name(key, request)
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise error("not_a_number", request, name=name, value=value) from None
-    if not math.isfinite(number):
-        raise error("not_a_number", request, name=name, value=value)
-    if not low <= number <= high:
-        raise error("out_of_range", request, name=name, low=low, high=high, value=value)
-    return number
-
-
-def _integer(value: object, key: str, low: int, high: int, request: gr.Request | None) -> int:
-    number = _number(value, key, low, high, request)
-    if number != int(number):
-        raise error("not_an_integer", request, name=field_name(key, request), value=value)
-    return int(number)
+_number, _integer = checks.number, checks.integer
 
 
 def _model(name: object, choices: list[str], request: gr.Request | None) -> LoadedModel:
-    if name not in choices:
-        if name in registry.names():
-            key = "needs_unconditional" if name in CONDITIONAL else "needs_conditional"
-            raise error(key, request, value=name)
-        raise error("unknown_model", request, value=name, choices=", ".join(choices))
-    return registry.get(str(name))
+    return checks.model(registry, name, choices, request)
 
 
 def _seeds(seed: object, count: object, request: gr.Request | None) -> list[int]:
@@ -145,9 +152,12 @@ def class_choices(model: str) -> gr.Dropdown:
 # -- layout ----------------------------------------------------------------------------------------------------
 
 
+def _model_choices(names: list[str]) -> list[tuple[str, str]]:
+    return [(registry.config(n).get("title", n), n) for n in names]
+
+
 def _model_dropdown(names: list[str]) -> gr.Dropdown:
-    choices = [(registry.config(n).get("title", n), n) for n in names]
-    return gr.Dropdown(choices=choices, value=names[0] if names else None, label=i18n("model"))
+    return gr.Dropdown(choices=_model_choices(names), value=names[0] if names else None, label=i18n("model"))
 
 
 def _seed_row(label_key: str = "seed", value: int = 42) -> tuple[gr.Number, gr.Button]:
@@ -246,16 +256,24 @@ with gr.Blocks(title="GAN Playground · GAN 实验室") as demo:
                 conditional, c_inputs, [c_out, c_grid], api_visibility="private"
             )
 
+        with gr.Tab(i18n("tab_superres")):
+            superres.build(_model_choices)
+
+        with gr.Tab(i18n("tab_translate")) as translate_tab:
+            translation.build(_model_choices, translate_tab)
+
     # A workshop opens on results, not on empty boxes.
     if UNCONDITIONAL:
         demo.load(sample, s_inputs, s_out, api_visibility="private")
         demo.load(interpolate, i_inputs, [i_frames, i_gif], api_visibility="private")
     if CONDITIONAL:
         demo.load(conditional, c_inputs, [c_out, c_grid], api_visibility="private")
+    if translation.opens_on_result:  # (super-resolution waits for a click: seconds of CPU per visitor)
+        demo.load(translation.translate, translation.inputs, translation.outputs, api_visibility="private")
 
 
 # show_error: Gradio's own input checks (e.g. text sent for a number) reach the client as a message.
-LAUNCH_OPTIONS = {"i18n": i18n, "theme": gr.themes.Soft(), "show_error": True}
+LAUNCH_OPTIONS = {"i18n": i18n, "theme": gr.themes.Soft(), "show_error": True, "max_file_size": MAX_FILE_SIZE}
 
 if __name__ == "__main__":
     demo.queue(max_size=64).launch(**LAUNCH_OPTIONS)

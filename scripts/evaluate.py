@@ -66,9 +66,16 @@ def log(message: str) -> None:
 
 
 def generator_directories(root: Path) -> list[Path]:
-    """Checkpoint directories under `root` (or `root` itself) that hold a generator."""
+    """Checkpoint directories under `root` (or `root` itself) that hold a noise-to-image generator
+    (scripts/evaluate_paired.py measures the super-resolution and translation models)."""
     candidates = [root] if (root / CONFIG_NAME).exists() else sorted(p.parent for p in root.glob(f"*/{CONFIG_NAME}"))
-    return [d for d in candidates if (d / WEIGHTS_NAME).exists() and is_generator_config(read_config(d))]
+    return [
+        d
+        for d in candidates
+        if (d / WEIGHTS_NAME).exists()
+        and is_generator_config(config := read_config(d))
+        and config.get("task", "sample") == "sample"
+    ]
 
 
 def evaluate_model(

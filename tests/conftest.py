@@ -1,18 +1,33 @@
-"""Shared fixtures: tiny checkpoints made by a real 2-step scripts/train.py run."""
+"""Shared fixtures: tiny checkpoints made by real 2-step scripts/train.py runs, and the app serving them."""
 
 from __future__ import annotations
 
+import importlib.util
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
+from gradio_client import Client
+from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import train as train_script  # noqa: E402  (scripts/train.py)
+from served_app import running_app  # noqa: E402  (scripts/served_app.py)
 
 TINY = ["--g-channels", "4", "--d-channels", "8", "--batch-size", "8", "--latent-dim", "16", "--log-every", "1"]
+# Image-to-image models: 32 px, a few channels. fp32: on a CPU, bf16 autocast makes the U-Net's
+# transposed convolutions several times slower, and these runs are about wiring, not speed.
+TINY_SR = ["--family", "srgan", "--image-size", "32", "--g-channels", "4", "--g-blocks", "1", "--d-channels", "4"]
+TINY_PIX2PIX = ["--family", "pix2pix", "--image-size", "32", "--g-channels", "4", "--g-max-channels", "8"]
+TINY_PAIRED = ["--d-channels", "4", "--batch-size", "2", "--log-every", "1", "--precision", "fp32", "--steps", "2"]
+TINY_SIDE = 32  # the tiny pix2pix models' input and output size
+CALL_TIMEOUT_S = 120  # per request through the served app; the CPU is shared with training runs
+ZH = {"accept-language": "zh-CN,zh;q=0.9"}
 
 
 def run_train(out: Path, family: str, *extra: str, steps: int = 2) -> Path:
@@ -31,3 +46,114 @@ def tiny_checkpoints(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for family in ("dcgan", "wgan-gp", "cgan"):
         run_train(runs, family).rename(models / f"tiny-{family}")
     return models
+
+
+def _photos(folder: Path, count: int = 3, side: int = 64) -> Path:
+    """Synthetic 'photos': smooth colour gradients with a few shapes, seeded."""
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    ramp = np.linspace(0, 1, side)
+    for i in range(count):
+        low, high = rng.integers(0, 256, 3), rng.integers(0, 256, 3)
+        pixels = low + (high - low) * ramp[None, :, None] * ramp[:, None, None]
+        image = Image.fromarray(pixels.astype(np.uint8))
+        draw = ImageDraw.Draw(image)
+        for _ in range(3):
+            x, y = rng.integers(0, side - 16, 2)
+            draw.ellipse((x, y, x + 16, y + 12), fill=tuple(int(c) for c in rng.integers(0, 256, 3)))
+        image.save(folder / f"photo-{i}.png")
+    return folder
+
+
+def _pairs(folder: Path, count: int = 10, side: int = TINY_SIDE) -> Path:
+    """Synthetic pix2pix pairs A|B: a black outline on white | the same shape filled with colour."""
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(1)
+    for i in range(count):
+        pair = Image.new("RGB", (2 * side, side), "white")
+        draw = ImageDraw.Draw(pair)
+        x, y = (int(v) for v in rng.integers(2, side // 2, 2))
+        w, h = (int(v) for v in rng.integers(8, side // 2, 2))
+        draw.rectangle((x, y, x + w, y + h), outline="black", width=2)
+        draw.rectangle((side + x, y, side + x + w, y + h), fill=tuple(int(c) for c in rng.integers(0, 256, 3)))
+        pair.save(folder / f"pair-{i}.png")
+    return folder
+
+
+def _train_paired(runs: Path, models: Path, name: str, *args: str) -> Path:
+    export = models / name
+    argv = ["--out", str(runs / f"run-{name}"), "--export", str(export), *args, *TINY_PAIRED]
+    assert train_script.main(argv) == 0
+    return export
+
+
+@pytest.fixture(scope="session")
+def tiny_image_checkpoints(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Image-to-image models, each trained 2 steps on synthetic data:
+    tiny-srresnet (x4 super-resolution, L1 only: the PSNR-oriented model), tiny-srgan (fine-tuned from it with
+    the adversarial loss; config base_model = "tiny-srresnet"), tiny-pix2pix (32 px U-Net, L1 + GAN) and
+    tiny-l1 (the same U-Net, L1 only). The folder pix2pix data are RGB, so the tiny U-Nets take 3 channels."""
+    data = tmp_path_factory.mktemp("image_data")
+    runs = tmp_path_factory.mktemp("image_runs")
+    models = tmp_path_factory.mktemp("image_models")
+    photos, pairs = _photos(data / "photos"), _pairs(data / "pairs")
+    sr_data = ["--dataset", "folder", "--data-root", str(photos), *TINY_SR]
+    psnr = _train_paired(runs, models, "tiny-srresnet", *sr_data)
+    _train_paired(runs, models, "tiny-srgan", *sr_data, "--adv-weight", "0.01", "--init-from", str(psnr))
+    p2p_data = ["--dataset", "folder", "--data-root", str(pairs), *TINY_PIX2PIX]
+    _train_paired(runs, models, "tiny-pix2pix", *p2p_data)
+    _train_paired(runs, models, "tiny-l1", *p2p_data, "--adv-weight", "0")
+    return models
+
+
+@pytest.fixture(scope="session")
+def app_checkpoints(
+    tiny_checkpoints: Path, tiny_image_checkpoints: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """One folder holding every tiny model (as links), for GAN_DEMO_MODELS."""
+    folder = tmp_path_factory.mktemp("app_models")
+    for source in (tiny_checkpoints, tiny_image_checkpoints):
+        for model in sorted(p for p in source.iterdir() if p.is_dir()):
+            (folder / model.name).symlink_to(model, target_is_directory=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def server(app_checkpoints: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`python app.py` with every tiny model added, on a free loopback port (one for the whole session)."""
+    with running_app(app_checkpoints, tmp_path_factory.mktemp("app_server")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def app(app_checkpoints: Path) -> Any:
+    """app.py imported under its own module name with the tiny models added (any other import of app is untouched)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GAN_DEMO_MODELS", str(app_checkpoints))
+        spec = importlib.util.spec_from_file_location("gan_demo_app_under_test", ROOT / "app.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    assert {"tiny-dcgan", "tiny-wgan-gp"} <= set(module.UNCONDITIONAL)
+    assert "tiny-cgan" in module.CONDITIONAL
+    assert {"tiny-srresnet", "tiny-srgan"} <= set(module.superres.names)
+    assert {"tiny-pix2pix", "tiny-l1"} <= set(module.translation.names)
+    return module
+
+
+@pytest.fixture(scope="session")
+def downloads(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("client_downloads")
+
+
+def make_client(url: str, downloads: Path, headers: dict[str, str] | None = None) -> Client:
+    return Client(url, verbose=False, download_files=str(downloads), headers=headers, analytics_enabled=False)
+
+
+@pytest.fixture(scope="session")
+def client(server: str, downloads: Path) -> Client:
+    return make_client(server, downloads)
+
+
+def call(client: Client, api_name: str, *args: Any, **kwargs: Any) -> Any:
+    """One request through gradio_client, waiting at most CALL_TIMEOUT_S."""
+    return client.submit(*args, api_name=api_name, **kwargs).result(timeout=CALL_TIMEOUT_S)

@@ -7,10 +7,8 @@ that JSON (and so gradio_client) cannot carry.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -18,42 +16,16 @@ from typing import Any
 import gradio as gr
 import numpy as np
 import pytest
+from conftest import CALL_TIMEOUT_S, ZH, call, make_client
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 from PIL import Image
-from served_app import ROOT, running_app  # scripts/served_app.py
 
 pytestmark = pytest.mark.slow
 
-CALL_TIMEOUT_S = 120  # per request; the CPU is shared with training runs
 TINY_SIDE = 28
 DISPLAY_SIDE = TINY_SIDE * math.ceil(160 / TINY_SIDE)  # imaging.to_pil enlarges by a whole factor to >= 160 px
 FASHION = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
-ZH = {"accept-language": "zh-CN,zh;q=0.9"}
-
-
-@pytest.fixture(scope="module")
-def server(tiny_checkpoints: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_app(tiny_checkpoints, tmp_path_factory.mktemp("app_server")) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def downloads(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("client_downloads")
-
-
-def make_client(url: str, downloads: Path, headers: dict[str, str] | None = None) -> Client:
-    return Client(url, verbose=False, download_files=str(downloads), headers=headers, analytics_enabled=False)
-
-
-@pytest.fixture(scope="module")
-def client(server: str, downloads: Path) -> Client:
-    return make_client(server, downloads)
-
-
-def call(client: Client, api_name: str, *args: Any) -> Any:
-    return client.submit(*args, api_name=api_name).result(timeout=CALL_TIMEOUT_S)
 
 
 def pixels(path: str) -> np.ndarray:
@@ -71,12 +43,12 @@ def assert_display_png(path: str, side: int = DISPLAY_SIDE) -> None:
         assert image.size == (side, side), f"{path}: {image.size}, expected {side}x{side}"
 
 
-# -- the three endpoints --------------------------------------------------------------------------------------
+# -- the three sampling endpoints ----------------------------------------------------------------------------------
 
 
 def test_api_lists_exactly_the_public_endpoints(client: Client) -> None:
     api = client.view_api(return_format="dict", print_info=False)
-    assert set(api["named_endpoints"]) == {"/sample", "/interpolate", "/conditional"}
+    assert set(api["named_endpoints"]) == {"/sample", "/interpolate", "/conditional", "/super_resolve", "/translate"}
     assert not api["unnamed_endpoints"]
 
 
@@ -243,19 +215,6 @@ def test_queue_survives_a_burst_of_bad_requests(server: str, downloads: Path) ->
 
 
 # -- handlers in-process: what JSON cannot carry ----------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def app(tiny_checkpoints: Path) -> Any:
-    """app.py imported under its own module name with the tiny models added (any other import of app is untouched)."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("GAN_DEMO_MODELS", str(tiny_checkpoints))
-        spec = importlib.util.spec_from_file_location("gan_demo_app_under_test", ROOT / "app.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    assert {"tiny-dcgan", "tiny-wgan-gp"} <= set(module.UNCONDITIONAL)
-    assert "tiny-cgan" in module.CONDITIONAL
-    return module
 
 
 def zh_request() -> SimpleNamespace:

@@ -1,19 +1,22 @@
 """The page in a real browser: Debian's chromium driven by Playwright, against `python app.py` on loopback.
 
-Only the tiny-* checkpoints are relied on (tests/conftest.py). Requests that leave 127.0.0.1 (web fonts)
-are aborted, so the tests neither need nor use the network.
+Only the tiny-* checkpoints are relied on (tests/conftest.py; the session's `server` fixture serves them).
+Requests that leave 127.0.0.1 (web fonts) are aborted, so the tests neither need nor use the network.
 """
 
 from __future__ import annotations
 
+import io
+import re
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import numpy as np
 import pytest
 from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
-from served_app import running_app
 
 pytestmark = pytest.mark.slow
 
@@ -28,12 +31,6 @@ CHROMIUM_ARGS = [
 ]
 TIMEOUT_MS = 60_000  # each wait; the CPU is shared with training runs
 VIEWPORT = {"width": 1280, "height": 900}
-
-
-@pytest.fixture(scope="module")
-def server(tiny_checkpoints: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_app(tiny_checkpoints, tmp_path_factory.mktemp("browser_server")) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")
@@ -126,9 +123,15 @@ def test_generate_in_the_random_sampling_tab(page_en: Page, server: str) -> None
 def test_chinese_browser_gets_chinese_page(page_zh: Page, tmp_path: Path) -> None:
     page = page_zh
     tabs = page.get_by_role("tab")
-    expect(tabs).to_have_count(4, timeout=TIMEOUT_MS)
+    expect(tabs).to_have_count(6, timeout=TIMEOUT_MS)
     expect(tabs.filter(has_text="随机采样")).to_have_count(1)
-    assert [t.strip() for t in tabs.all_inner_texts()][1:] == ["随机采样", "潜在空间插值", "条件生成"]
+    assert [t.strip() for t in tabs.all_inner_texts()][1:] == [
+        "随机采样",
+        "潜在空间插值",
+        "条件生成",
+        "超分辨率",
+        "图像到图像翻译",
+    ]
     assert "Random sampling" not in page.locator("body").inner_text()  # (the config script holds both languages)
     expect(page.get_by_role("heading", level=1)).to_contain_text("GAN 实验室")
 
@@ -151,3 +154,104 @@ def test_screenshot_of_the_page(page_en: Page, tmp_path: Path) -> None:
         assert image.format == "PNG"
         assert image.width == VIEWPORT["width"] and image.height >= 400
         assert len(image.convert("L").getcolors(256) or []) > 16, "the screenshot is not a blank page"
+
+
+# -- the image-to-image tabs -----------------------------------------------------------------------------------
+
+
+def choose_model(page: Page, name: str) -> None:
+    panel = visible_panel(page)
+    panel.get_by_role("combobox", name="Model").click()
+    page.get_by_role("option", name=name, exact=True).click()
+    expect(panel.get_by_role("combobox", name="Model")).to_have_value(name)
+
+
+def loaded_image_src(page: Page, selector: str) -> str | None:
+    """The src of the first fully loaded <img> under `selector`, or None."""
+    return page.evaluate(
+        """sel => {
+            const img = [...document.querySelectorAll(sel + ' img')].find(i => i.complete && i.naturalWidth > 0);
+            return img ? img.getAttribute('src') : null;
+        }""",
+        selector,
+    )
+
+
+def wait_new_image(page: Page, selector: str, before: str | None) -> str:
+    page.wait_for_function(
+        """([sel, before]) => [...document.querySelectorAll(sel + ' img')].some(
+            i => i.complete && i.naturalWidth > 0 && i.getAttribute('src') !== before)""",
+        arg=[selector, before],
+        timeout=TIMEOUT_MS,
+    )
+    return loaded_image_src(page, selector)
+
+
+def test_draw_on_the_sketchpad_and_translate(page_en: Page, server: str, tmp_path: Path) -> None:
+    page = page_en
+    page.get_by_role("tab", name="Image-to-image translation").click()
+    choose_model(page, "tiny-pix2pix")
+    panel = visible_panel(page)
+    # The tab picks the brush by itself (Gradio's sketchpad starts with no tool): a drag draws at once.
+    expect(panel.get_by_role("button", name="Brush", exact=True)).to_have_class(re.compile(r"\bhighlight\b"))
+    before = loaded_image_src(page, "#tr-seen")  # a result may be there already when examples are installed
+    canvas = panel.locator("#tr-sketch canvas").first
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    x, y = box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.6
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + box["width"] * 0.5, y + box["height"] * 0.1, steps=20)
+    page.mouse.up()
+    panel.get_by_role("button", name="Turn it into a picture", exact=True).click()
+
+    seen = wait_new_image(page, "#tr-seen", before)
+    assert seen.startswith(server)
+    for output in ("#tr-result", "#tr-l1"):
+        page.wait_for_function(
+            "sel => [...document.querySelectorAll(sel + ' img')].some(i => i.complete && i.naturalWidth === 256)",
+            arg=output,
+            timeout=TIMEOUT_MS,
+        )
+    # The stroke reached the model: the drawing it saw is not blank (downloaded from the app itself). On the
+    # tiny 32 px model a 512 px canvas is shrunk 16 times, so the 8 px stroke arrives as a grey line.
+    with urllib.request.urlopen(seen, timeout=30) as response:
+        drawing = np.asarray(Image.open(io.BytesIO(response.read())).convert("L"))
+    assert drawing.shape == (256, 256) and drawing.min() < 200, drawing.min()
+    expect(panel.get_by_text("the drawing was resized to 32 × 32 pixels")).to_be_visible()
+    page.screenshot(path=tmp_path / "translate_tab.png", full_page=True)
+
+
+def test_empty_canvas_shows_an_error(page_zh: Page) -> None:
+    page = page_zh
+    page.get_by_role("tab", name="图像到图像翻译").click()
+    choose_model_zh = visible_panel(page).get_by_role("combobox", name="模型")
+    choose_model_zh.click()
+    page.get_by_role("option", name="tiny-pix2pix", exact=True).click()
+    visible_panel(page).get_by_role("button", name="Clear canvas").click()
+    visible_panel(page).get_by_role("button", name="生成图片", exact=True).click()
+    expect(page.get_by_text("画布是空的：请先画点什么")).to_be_visible(timeout=TIMEOUT_MS)
+
+
+def test_upload_and_super_resolve_shows_the_slider(page_en: Page, server: str, tmp_path: Path) -> None:
+    page = page_en
+    page.get_by_role("tab", name="Super-resolution").click()
+    choose_model(page, "tiny-srgan")
+    picture = tmp_path / "small.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (30, 40, 3), dtype=np.uint8)).save(picture)
+    page.locator("#sr-upload input[type=file]").set_input_files(str(picture))
+    expect(page.locator("#sr-upload img")).to_have_count(1, timeout=TIMEOUT_MS)
+    visible_panel(page).get_by_role("button", name="Enlarge ×4", exact=True).click()
+
+    # The slider holds the two images, bicubic and model, both 4x the upload.
+    page.wait_for_function(
+        """() => {
+            const imgs = [...document.querySelectorAll('#sr-slider img')];
+            return imgs.length >= 2 && imgs.every(i => i.complete && i.naturalWidth === 160 && i.naturalHeight === 120);
+        }""",
+        timeout=TIMEOUT_MS,
+    )
+    download = page.locator("#sr-download a").first  # Gradio's File shows the name as "stem .png"
+    expect(download).to_have_attribute("href", re.compile(r"^" + re.escape(server) + r".*/small_x4_tiny-srgan\.png$"))
+    expect(visible_panel(page).get_by_text("Input 40 × 30 → result 160 × 120 (×4).")).to_be_visible()
+    page.screenshot(path=tmp_path / "superres_tab.png", full_page=True)

@@ -85,6 +85,8 @@ def write_model_card(directory: str | Path) -> None:
     if config.get("class_names"):
         lines.append(f"- classes: {', '.join(config['class_names'])}")
     if training:
+        paired = training.get("family") in ("pix2pix", "srgan")
+        seen = "training pairs (crops for srgan)" if paired else "real images through the discriminator"
         lines += [
             "",
             "## Training",
@@ -96,7 +98,7 @@ def write_model_card(directory: str | Path) -> None:
             "```",
             "",
             f"- steps: {training.get('steps')} of {training.get('planned_steps')} planned"
-            f" ({training.get('images_seen', 0):,} real images through the discriminator)",
+            f" ({training.get('images_seen', 0):,} {seen})",
             f"- wall time: {training.get('wall_time_s', 0) / 60:.1f} min",
             f"- hardware: {training.get('hardware')}",
             f"- torch {training.get('torch_version')}, precision {training.get('precision')}",
@@ -108,11 +110,21 @@ def write_model_card(directory: str | Path) -> None:
                 "- final losses (mean of the last logged steps): " + ", ".join(f"{k} {v:.3f}" for k, v in final.items())
             )
     if metrics:
-        lines += ["", "## Evaluation", "", "Measured by `python scripts/evaluate.py` (see the main README):", ""]
-        lines += [f"- {k}: {v}" for k, v in metrics.items()]
+        lines += ["", "## Evaluation", "", "Measured as the main README describes:", ""]
+        for k, v in metrics.items():
+            if isinstance(v, dict) and all(isinstance(x, dict) for x in v.values()):  # e.g. per held-out photo
+                lines.append(f"- {k}:")
+                for name, values in v.items():
+                    lines.append(f"  - {name}: " + ", ".join(f"{m} {x}" for m, x in values.items()))
+            else:
+                lines.append(f"- {k}: {v}")
     extras = [
         (name, text)
-        for name, text in (("samples.png", "Samples"), ("losses.png", "Loss curves"))
+        for name, text in (
+            ("samples.png", "Samples"),
+            ("comparison.png", "Comparison on held-out data (scripts/evaluate_paired.py)"),
+            ("losses.png", "Loss curves"),
+        )
         if (directory / name).exists()
     ]
     for name, text in extras:

@@ -1,0 +1,268 @@
+"""The super-resolution tab: upload -> x4 enlargement, compared with bicubic interpolation.
+
+Endpoint `/super_resolve` (image, model, alpha, known_answer) -> (slider, png, notes); see app.py.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+from PIL import Image
+from torch import nn
+
+from .. import imaging, metrics, ops
+from ..checkpoint import LoadedModel, ModelRegistry
+from . import checks
+from .text import error, i18n, note
+
+TASK = "super-resolution"
+RESULT_DIR = Path(tempfile.gettempdir()) / "gan_demo_results"
+RESULT_TTL_S = 3600  # result files older than this are removed
+# The slider's images are reduced to this long side: two 8192 px PNGs would take the browser minutes.
+DISPLAY_MAX_SIDE = 2048
+BLEND_CACHE_SIZE = 8
+
+
+class SuperResolutionTab:
+    """Handlers and layout of the tab; `registry` holds the models (task "super-resolution")."""
+
+    def __init__(self, registry: ModelRegistry) -> None:
+        self.registry = registry
+        self.names = registry.names(task=TASK)
+        self._blends: OrderedDict[tuple[str, str, float], nn.Module] = OrderedDict()
+        self._blend_lock = threading.Lock()
+
+    # -- models --------------------------------------------------------------------------------------------------
+
+    def base_model(self, name: str) -> str | None:
+        """The installed PSNR-oriented model `name` was fine-tuned from, or None."""
+        base = self.registry.config(name).get("base_model") if name in self.names else None
+        return base if base in self.names and base != name else None
+
+    def default_model(self) -> str | None:
+        """The first GAN model that can be blended with its base, else the first model."""
+        return next((n for n in self.names if self.base_model(n)), self.names[0] if self.names else None)
+
+    def _network(self, loaded: LoadedModel, alpha: float, request: gr.Request | None) -> tuple[nn.Module, str]:
+        """The model to run for `alpha`, and a note saying what it is."""
+        base = self.base_model(loaded.name)
+        if base is None or alpha == 1.0:
+            key = "sr_alpha_ignored" if base is None and alpha != 1.0 else "sr_model"
+            return loaded.model, note(key, request, model=loaded.name, title=loaded.title)
+        psnr = self.registry.get(base)
+        blend_note = note("sr_blend", request, alpha=alpha, psnr_share=1 - alpha, psnr=psnr.title, gan=loaded.title)
+        if alpha == 0.0:
+            return psnr.model, blend_note
+        key = (base, loaded.name, alpha)
+        with self._blend_lock:
+            if key in self._blends:
+                self._blends.move_to_end(key)
+                return self._blends[key], blend_note
+        blended = ops.blend_models(psnr.model, loaded.model, alpha)
+        with self._blend_lock:
+            self._blends[key] = blended
+            while len(self._blends) > BLEND_CACHE_SIZE:
+                self._blends.popitem(last=False)
+        return blended, blend_note
+
+    # -- the endpoint --------------------------------------------------------------------------------------------
+
+    def super_resolve(
+        self,
+        image: str | bytes | None,
+        model: str,
+        alpha: float,
+        known_answer: bool,
+        request: gr.Request,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio's way to ask for a progress bar)
+    ) -> tuple[tuple[Image.Image, Image.Image], str, str]:
+        """Enlarge an image x4 with a super-resolution model, beside bicubic interpolation.
+
+        Args:
+            image: the image file (PNG, JPEG, GIF, WebP, BMP, TIFF; at most 2048 x 2048 pixels).
+            model: a super-resolution model's name.
+            alpha: 0 to 1, network interpolation from the PSNR-oriented base model (0) to the GAN model (1).
+            known_answer: shrink the image x4 first and score both enlargements against it (PSNR, SSIM).
+
+        Returns:
+            (bicubic, model) images for the slider, the full-resolution PNG's path, notes in Markdown.
+        """
+        loaded = checks.model(self.registry, model, self.names, request, TASK)
+        a = checks.number(alpha, "sr_alpha", 0.0, 1.0, request)
+        known = checks.flag(known_answer, "sr_known", request)
+        decoded = checks.upload(image, request)
+        network, model_note = self._network(loaded, a, request)
+
+        def report(fraction: float) -> None:
+            progress(fraction, desc=note("sr_progress", request, scale=network.scale))
+
+        start = time.perf_counter()
+        try:
+            if known:
+                result = ops.known_answer(network, decoded.rgb, network.scale, tile=ops.DEFAULT_TILE, progress=report)
+                bicubic, output = Image.fromarray(result["bicubic"]), Image.fromarray(result["model"])
+            else:
+                result = None
+                output = ops.super_resolve_image(network, decoded, tile=ops.DEFAULT_TILE, progress=report)
+                bicubic = _bicubic(decoded, network.scale)
+        except ValueError:
+            if not known:
+                raise
+            s = network.scale  # known_answer crops to multiples of the scale, then needs 2 s + the SSIM window
+            side = math.ceil((2 * s + metrics.SSIM_WINDOW) / s) * s
+            width, height = decoded.size
+            raise error("too_small_known", request, scale=s, side=side, width=width, height=height) from None
+        except RuntimeError:  # NaN or infinity out of the model
+            raise error("model_failed", request) from None
+        seconds = time.perf_counter() - start
+
+        text = self._notes(network, decoded, result, output, [model_note], seconds, request)
+        blended = self.base_model(loaded.name) is not None
+        png = _store_png(output, _result_name(image, network.scale, loaded.name, a if blended else None))
+        return (_for_display(bicubic), _for_display(output)), str(png), text
+
+    def _notes(
+        self,
+        network: nn.Module,
+        decoded: imaging.DecodedImage,
+        known: dict[str, Any] | None,
+        output: Image.Image,
+        about_model: list[str],
+        seconds: float,
+        request: gr.Request | None,
+    ) -> str:
+        """What happened, as a Markdown list in the request's language (and the scores of a known-answer test)."""
+        scale = network.scale
+        lines = [note(n, request) for n in decoded.notes]
+        width, height = decoded.size
+        if known is not None:
+            lr_h, lr_w = known["lr"].shape[:2]
+            lines.append(note("sr_known", request, w=width, h=height, lw=lr_w, lh=lr_h))
+            if (lr_w * scale, lr_h * scale) != (width, height):
+                lines.append(note("sr_known_crop", request, scale=scale, w=lr_w * scale, h=lr_h * scale))
+            if decoded.alpha is not None:
+                lines.append(note("sr_known_alpha", request))
+        else:
+            lr_w, lr_h = width, height
+            if decoded.alpha is not None:
+                lines.append(note("alpha", request))
+        lines.append(note("sr_sizes", request, w0=lr_w, h0=lr_h, w1=output.width, h1=output.height, scale=scale))
+        lines += [*about_model, note("sr_time", request, seconds=seconds, device=self.registry.device)]
+        tiles = math.ceil(lr_h / ops.DEFAULT_TILE) * math.ceil(lr_w / ops.DEFAULT_TILE)
+        if tiles > 1:
+            radius = network.receptive_radius
+            lines.append(note("sr_tiles", request, tiles=tiles, tile=ops.DEFAULT_TILE, radius=radius))
+        if max(output.size) > DISPLAY_MAX_SIDE:
+            lines.append(note("sr_display", request, side=DISPLAY_MAX_SIDE))
+        text = "\n".join(f"- {line}" for line in lines if line)
+        if known is not None:
+            scores = known["metrics"]
+            table = {f"{kind}_{m}": scores[kind][m] for kind in ("bicubic", "model") for m in ("psnr", "ssim")}
+            text += "\n\n" + note("sr_metrics", request, scale=scale, **table)
+        return text
+
+    def alpha_control(self, model: str) -> gr.Slider:
+        """The α slider for `model`: live when it has a PSNR-oriented base model to blend with."""
+        blendable = isinstance(model, str) and self.base_model(model) is not None
+        return gr.Slider(interactive=blendable, info=i18n("sr_alpha_info" if blendable else "sr_alpha_off_info"))
+
+    # -- layout --------------------------------------------------------------------------------------------------
+
+    def examples(self) -> list[str]:
+        """PNG/JPEG files in the models' examples/ folders (none in a fresh checkout is fine)."""
+        found: list[str] = []
+        for name in self.names:
+            folder = self.registry.directory(name) / "examples"
+            found += [str(p) for p in sorted(folder.glob("*")) if p.suffix.lower() in (".png", ".jpg", ".jpeg")]
+        return list(dict.fromkeys(found))
+
+    def build(self, model_choices: Callable[[list[str]], list[tuple[str, str]]]) -> None:
+        """The tab's components and events (call inside `with gr.Tab(...)`)."""
+        gr.Markdown(i18n("superres_explain"))
+        if not self.names:
+            gr.Markdown(i18n("sr_none"))
+        examples = self.examples()
+        default = self.default_model()
+        blendable = default is not None and self.base_model(default) is not None
+        with gr.Row():
+            with gr.Column(scale=1):
+                upload = checks.image_file(
+                    value=examples[0] if examples else None,
+                    label=i18n("sr_upload"),
+                    sources=["upload", "clipboard"],
+                    height=260,
+                    elem_id="sr-upload",
+                )
+                if examples:
+                    gallery = gr.Examples(examples=[[p] for p in examples], inputs=[upload], label=i18n("sr_examples"))
+                model = gr.Dropdown(choices=model_choices(self.names), value=default, label=i18n("model"))
+                alpha = gr.Slider(
+                    0.0,
+                    1.0,
+                    value=1.0,
+                    step=0.05,
+                    label=i18n("sr_alpha"),
+                    info=i18n("sr_alpha_info" if blendable else "sr_alpha_off_info"),
+                    interactive=blendable,
+                )
+                known = gr.Checkbox(value=False, label=i18n("sr_known"), info=i18n("sr_known_info"))
+                go = gr.Button(i18n("sr_go"), variant="primary")
+                gr.Markdown(i18n("sr_limits"))
+            with gr.Column(scale=2):
+                slider = gr.ImageSlider(
+                    label=i18n("sr_slider"),
+                    type="pil",
+                    format="png",  # lossless: the default webp would blur the very detail being compared
+                    buttons=["fullscreen"],
+                    max_height=640,
+                    elem_id="sr-slider",
+                )
+                download = gr.File(label=i18n("sr_download"), elem_id="sr-download")
+                notes = gr.Markdown(label="notes", show_label=False)  # the label names the API output
+        inputs, outputs = [upload, model, alpha, known], [slider, download, notes]
+        go.click(self.super_resolve, inputs, outputs, api_name="super_resolve")
+        model.change(self.alpha_control, model, alpha, api_visibility="private", queue=False)
+        if examples:
+            gallery.load_input_event.then(self.super_resolve, inputs, outputs, api_visibility="private")
+
+
+def _bicubic(decoded: imaging.DecodedImage, scale: int) -> Image.Image:
+    """The baseline, shaped like super_resolve_image's result (transparency and greyness kept)."""
+    alpha = ops.bicubic_upscale(decoded.alpha, scale) if decoded.alpha is not None else None
+    return imaging.assemble_image(ops.bicubic_upscale(decoded.rgb, scale), alpha, grayscale=decoded.grayscale)
+
+
+def _for_display(image: Image.Image) -> Image.Image:
+    if max(image.size) <= DISPLAY_MAX_SIDE:
+        return image
+    shown = image.copy()
+    shown.thumbnail((DISPLAY_MAX_SIDE, DISPLAY_MAX_SIDE), Image.LANCZOS)
+    return shown
+
+
+def _result_name(source: object, scale: int, model: str, alpha: float | None) -> str:
+    stem = Path(source).stem if isinstance(source, (str, Path)) else "image"
+    stem = re.sub(r"[^\w.-]+", "_", stem)[:60] or "image"
+    blend = f"_alpha{alpha:.2f}" if alpha is not None and alpha != 1.0 else ""
+    return f"{stem}_x{scale}_{model}{blend}.png"
+
+
+def _store_png(image: Image.Image, name: str) -> Path:
+    """Write the full-resolution result where Gradio can serve it; results older than an hour are removed."""
+    RESULT_DIR.mkdir(exist_ok=True)
+    for old in RESULT_DIR.iterdir():
+        if time.time() - old.stat().st_mtime > RESULT_TTL_S:
+            shutil.rmtree(old, ignore_errors=True)
+    path = Path(tempfile.mkdtemp(dir=RESULT_DIR)) / name  # a folder per request: the file keeps its readable name
+    image.save(path, format="PNG", compress_level=3)  # fast enough for 64 megapixels, still far smaller than raw
+    return path
