@@ -80,8 +80,12 @@ def write_model_card(directory: str | Path) -> None:
         config.get("description", ""),
         "",
         f"- architecture: `{config['architecture']}` {json.dumps(config['kwargs'])}",
-        f"- dataset: {config.get('dataset', '?')}, {config.get('image_size')} px",
     ]
+    if config.get("task") == "super-resolution":
+        crop = training.get("config", {}).get("image_size")
+        lines.append(f"- dataset: {config.get('dataset', '?')}, x{config['kwargs'].get('scale')} on {crop} px crops")
+    else:
+        lines.append(f"- dataset: {config.get('dataset', '?')}, {config.get('image_size')} px")
     if config.get("class_names"):
         lines.append(f"- classes: {', '.join(config['class_names'])}")
     if training:
