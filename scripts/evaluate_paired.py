@@ -7,9 +7,10 @@ channel with a 4-pixel border cropped, as the SR literature reports them.
 
 Translation: every held-out avatar of data/avatars-eval (scripts/prepare_avatars.py,
 seeds never used in training) is drawn by the same sketch extraction as training,
-translated back, and scored against the true avatar: L1 and PSNR (RGB, 0-255), which reward the
-average of the plausible answers, and the edge contrast relative to the real avatars, which shows
-what that average costs (no avatar-attribute classifier exists yet for a Fréchet distance).
+translated back, and scored against the true avatar: L1 and PSNR (RGB, 0-255). Both reward the
+average of the plausible answers (a sketch does not say which hair or skin colour), so they favour
+the L1-only model by construction; a Fréchet distance needs the avatar-attribute classifier, which
+does not exist yet.
 
 Both write comparison.png (crops side by side) into each model's directory, and
 with --update-cards the metrics into its config.json and README.md.
@@ -116,17 +117,6 @@ def evaluate_superres(registry: ModelRegistry, photos_root: Path) -> dict[str, d
     return results
 
 
-def edge_energy(images: torch.Tensor) -> float:
-    """Mean absolute difference between neighbouring pixels: how much crisp detail a set of images has.
-
-    A model that averages plausible answers (L1 only) scores far below the real avatars' flat colours and
-    hard outlines; 1.0 means as much edge contrast as the real ones (not that the edges are right).
-    """
-    return (
-        (images[..., 1:, :] - images[..., :-1, :]).abs().mean() + (images[..., 1:] - images[..., :-1]).abs().mean()
-    ).item()
-
-
 def evaluate_translation(registry: ModelRegistry, avatars_root: Path) -> dict[str, dict[str, Any]]:
     names = registry.names(task="translation")
     if not names:
@@ -144,7 +134,6 @@ def evaluate_translation(registry: ModelRegistry, avatars_root: Path) -> dict[st
         results[name] = {
             "l1": errors.mean().item() / 255,  # as a fraction of the range, like the training L1 / 2
             "psnr": float(np.mean([10 * math.log10(255**2 / m) for m in mse.tolist()])),
-            "sharpness_vs_real": edge_energy(fakes.clamp(-1, 1)) / edge_energy(targets),
         }
     sketches = avatars.sketches[:SHOWN].float().div(127.5).sub(1).expand(-1, 3, -1, -1)
     figure = grid_image(torch.cat([sketches, *outputs.values(), targets[:SHOWN]]), nrow=SHOWN)
@@ -153,10 +142,9 @@ def evaluate_translation(registry: ModelRegistry, avatars_root: Path) -> dict[st
     seeds = avatars.seeds
     print(f"\nTranslation on {len(targets)} held-out avatars (seeds {seeds.start}-{seeds.stop - 1}); comparison.png")
     print("rows: the sketch, " + ", ".join(names) + ", the true avatar.\n")
-    print("| model | L1 ↓ (fraction of 0-255) | PSNR (dB, RGB) ↑ | edge contrast vs real (1 = as crisp) |")
-    print("|---|---:|---:|---:|")
+    print("| model | L1 ↓ (fraction of 0-255) | PSNR (dB, RGB) ↑ |\n|---|---:|---:|")
     for name, r in results.items():
-        print(f"| {name} | {r['l1']:.4f} | {r['psnr']:.2f} | {r['sharpness_vs_real']:.2f} |")
+        print(f"| {name} | {r['l1']:.4f} | {r['psnr']:.2f} |")
     return results
 
 
@@ -179,10 +167,11 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             directory = registry.directory(name)
             config = registry.config(name)
-            config["metrics"] = {**metrics, "command": command}
+            rounded = {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}
+            config["metrics"] = {**rounded, "command": command}
             if "psnr_y" in metrics:
-                config["metrics"]["bicubic_psnr_y"] = results["bicubic"]["psnr_y"]
-                config["metrics"]["bicubic_ssim_y"] = results["bicubic"]["ssim_y"]
+                config["metrics"]["bicubic_psnr_y"] = round(results["bicubic"]["psnr_y"], 4)
+                config["metrics"]["bicubic_ssim_y"] = round(results["bicubic"]["ssim_y"], 4)
             write_config(directory, config)
             write_model_card(directory)
     return 0

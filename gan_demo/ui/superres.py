@@ -209,7 +209,7 @@ class SuperResolutionTab:
                 alpha = gr.Slider(
                     0.0,
                     1.0,
-                    value=1.0,
+                    value=0.7,
                     step=0.05,
                     label=i18n("sr_alpha"),
                     info=i18n("sr_alpha_info" if blendable else "sr_alpha_off_info"),
