@@ -139,7 +139,8 @@ def _unreadable(name: str) -> str:
 
 def from_uint8(pixels: np.ndarray) -> torch.Tensor:
     """(H, W, C) uint8 -> (1, C, H, W) float in [-1, 1]: the inverse of `to_uint8`."""
-    return torch.from_numpy(np.ascontiguousarray(pixels)).permute(2, 0, 1)[None].float().div_(127.5).sub_(1.0)
+    # torch.tensor copies: decoded images are often read-only arrays, which torch.from_numpy warns about.
+    return torch.tensor(pixels, dtype=torch.float32).permute(2, 0, 1)[None].div_(127.5).sub_(1.0)
 
 
 def assemble_image(rgb: np.ndarray, alpha: np.ndarray | None = None, *, grayscale: bool = False) -> Image.Image:
