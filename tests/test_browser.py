@@ -252,6 +252,8 @@ def test_upload_and_super_resolve_shows_the_slider(page_en: Page, server: str, t
         timeout=TIMEOUT_MS,
     )
     download = page.locator("#sr-download a").first  # Gradio's File shows the name as "stem .png"
-    expect(download).to_have_attribute("href", re.compile(r"^" + re.escape(server) + r".*/small_x4_tiny-srgan\.png$"))
+    expect(download).to_have_attribute(
+        "href", re.compile(r"^" + re.escape(server) + r".*/small_x4_tiny-srgan_alpha0\.70\.png$")
+    )
     expect(visible_panel(page).get_by_text("Input 40 × 30 → result 160 × 120 (×4).")).to_be_visible()
     page.screenshot(path=tmp_path / "superres_tab.png", full_page=True)
