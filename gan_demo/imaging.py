@@ -203,3 +203,22 @@ def labelled_grid(images: torch.Tensor, row_labels: list[str], ncol: int, cell: 
         y = pad + row * (cell + pad) + cell // 2
         draw.text((margin - 6, y), label, fill="black", font=font, anchor="rm")
     return canvas
+
+
+def style_mix_grid(rows: torch.Tensor, columns: torch.Tensor, mixed: torch.Tensor, gap: int = 8) -> Image.Image:
+    """The style-mixing figure: column sources along the top, row sources down the left, mixes inside.
+
+    rows (R, C, H, W), columns (K, C, H, W), mixed (R, K, C, H, W), all in [-1, 1] -> one PIL image,
+    with a white gap setting the sources apart from the mixes.
+    """
+    n_rows, n_cols, channels, height, width = mixed.shape
+    top = grid_image(columns, nrow=n_cols)
+    left = grid_image(rows, nrow=1)
+    body = grid_image(mixed.flatten(0, 1), nrow=n_cols)
+    corner = width + 2  # one cell and its padding
+    canvas = Image.new(body.mode, (corner + gap + body.width, corner + gap + body.height), "white")
+    canvas.paste(top, (corner + gap, 0))
+    canvas.paste(left, (0, corner + gap))
+    canvas.paste(body, (corner + gap, corner + gap))
+    scale = max(1, math.ceil(DISPLAY_MIN_SIDE * 2 / max(canvas.size)))  # legible when the grid is small
+    return canvas.resize((canvas.width * scale, canvas.height * scale), Image.NEAREST) if scale > 1 else canvas

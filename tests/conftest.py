@@ -25,6 +25,7 @@ TINY = ["--g-channels", "4", "--d-channels", "8", "--batch-size", "8", "--latent
 TINY_SR = ["--family", "srgan", "--image-size", "32", "--g-channels", "4", "--g-blocks", "1", "--d-channels", "4"]
 TINY_PIX2PIX = ["--family", "pix2pix", "--image-size", "32", "--g-channels", "4", "--g-max-channels", "8"]
 TINY_PAIRED = ["--d-channels", "4", "--batch-size", "2", "--log-every", "1", "--precision", "fp32", "--steps", "2"]
+TINY_STYLEGAN = ["--dataset", "folder", "--image-size", "16", "--g-max-channels", "8", "--mapping-layers", "2"]
 TINY_SIDE = 32  # the tiny pix2pix models' input and output size
 CALL_TIMEOUT_S = 120  # per request through the served app; the CPU is shared with training runs
 ZH = {"accept-language": "zh-CN,zh;q=0.9"}
@@ -40,11 +41,14 @@ def run_train(out: Path, family: str, *extra: str, steps: int = 2) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_checkpoints(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder with tiny-dcgan, tiny-wgan-gp and tiny-cgan, each trained 2 steps on Fashion-MNIST."""
+    """A folder with tiny-dcgan, tiny-wgan-gp and tiny-cgan, each trained 2 steps on Fashion-MNIST, and
+    tiny-stylegan (16 px, 6 style layers: coarse 0-3, middle 4-5) trained 2 steps on synthetic photos."""
     runs = tmp_path_factory.mktemp("runs")
     models = tmp_path_factory.mktemp("models")
     for family in ("dcgan", "wgan-gp", "cgan"):
         run_train(runs, family).rename(models / f"tiny-{family}")
+    photos = _photos(tmp_path_factory.mktemp("stylegan_data") / "photos", count=8)
+    run_train(runs, "stylegan", *TINY_STYLEGAN, "--data-root", str(photos)).rename(models / "tiny-stylegan")
     return models
 
 
@@ -133,7 +137,7 @@ def app(app_checkpoints: Path) -> Any:
         spec = importlib.util.spec_from_file_location("gan_demo_app_under_test", ROOT / "app.py")
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-    assert {"tiny-dcgan", "tiny-wgan-gp"} <= set(module.UNCONDITIONAL)
+    assert {"tiny-dcgan", "tiny-wgan-gp", "tiny-stylegan"} <= set(module.UNCONDITIONAL)
     assert "tiny-cgan" in module.CONDITIONAL
     assert {"tiny-srresnet", "tiny-srgan"} <= set(module.superres.names)
     assert {"tiny-pix2pix", "tiny-l1"} <= set(module.translation.names)

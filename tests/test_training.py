@@ -23,7 +23,7 @@ from gan_demo.training.state import load_state, save_state
 
 def test_tiny_runs_export_checkpoints_the_app_loads(tiny_checkpoints: Path) -> None:
     registry = ModelRegistry([tiny_checkpoints], device="cpu")
-    assert sorted(registry.names()) == ["tiny-cgan", "tiny-dcgan", "tiny-wgan-gp"]
+    assert sorted(registry.names()) == ["tiny-cgan", "tiny-dcgan", "tiny-stylegan", "tiny-wgan-gp"]
     for name in registry.names():
         loaded = registry.get(name)
         directory = tiny_checkpoints / name
@@ -34,7 +34,8 @@ def test_tiny_runs_export_checkpoints_the_app_loads(tiny_checkpoints: Path) -> N
         images = (
             ops.sample_class(loaded.model, 3, [1, 2]) if loaded.is_conditional else ops.sample(loaded.model, [1, 2])
         )
-        assert images.shape == (2, 1, 28, 28) and torch.isfinite(images).all()
+        shape = (2, 3, 16, 16) if name == "tiny-stylegan" else (2, 1, 28, 28)
+        assert images.shape == shape and torch.isfinite(images).all()
     assert registry.get("tiny-cgan").class_names[7] == "Sneaker"
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..imaging import normalize_image
@@ -134,7 +135,7 @@ def load_image_folder(root: Path, image_size: int, channels: int = 3) -> ImageDa
 def load_dataset(
     name: str, *, data_root: str | Path | None = None, split: str = "train", image_size: int = 32, channels: int = 3
 ) -> ImageDataset:
-    """`name` is fashion-mnist, mnist, cifar10 or folder (then `data_root` is the folder)."""
+    """`name` is fashion-mnist, mnist, cifar10, avatars or folder (then `data_root` is the folder)."""
     root = Path(data_root) if data_root else None
     if name in ("fashion-mnist", "mnist"):
         return load_mnist_like(name, root, split)
@@ -144,7 +145,23 @@ def load_dataset(
         if root is None:
             raise ValueError("--dataset folder needs --data-root pointing at a folder of images")
         return load_image_folder(root, image_size, channels)
-    raise ValueError(f"unknown dataset {name!r}: use fashion-mnist, mnist, cifar10 or folder")
+    if name == "avatars":
+        return load_avatar_images(root or Path("data/avatars-64"), image_size)
+    raise ValueError(f"unknown dataset {name!r}: use fashion-mnist, mnist, cifar10, avatars or folder")
+
+
+def load_avatar_images(root: Path, image_size: int) -> ImageDataset:
+    """The avatars prepared by scripts/prepare_avatars.py (no labels), resized to `image_size` if needed."""
+    from .avatars import load_avatars
+
+    images = load_avatars(root).images
+    if images.shape[-1] != image_size:  # area-averaged in chunks, to bound memory
+        images = torch.cat([
+            F.interpolate(chunk.float(), size=(image_size, image_size), mode="bilinear", antialias=True)
+            .round().clamp(0, 255).to(torch.uint8)
+            for chunk in images.split(1024)
+        ])  # fmt: skip
+    return ImageDataset(images.contiguous(), None, [], "avatars")
 
 
 def to_model_range(images: torch.Tensor) -> torch.Tensor:

@@ -9,6 +9,7 @@ from .conditional import ProjectionDiscriminator
 from .dcgan import DCGANDiscriminator, DCGANGenerator
 from .pix2pix import PatchDiscriminator, UNetGenerator
 from .srgan import SRDiscriminator, SRResNet
+from .stylegan import StyleGANDiscriminator, StyleGANGenerator
 
 ARCHITECTURES: dict[str, type[nn.Module]] = {
     cls.__name__: cls
@@ -21,6 +22,8 @@ ARCHITECTURES: dict[str, type[nn.Module]] = {
         PatchDiscriminator,
         SRResNet,
         SRDiscriminator,
+        StyleGANGenerator,
+        StyleGANDiscriminator,
     )
 }
 
@@ -33,5 +36,7 @@ __all__ = [
     "ProjectionDiscriminator",
     "SRDiscriminator",
     "SRResNet",
+    "StyleGANDiscriminator",
+    "StyleGANGenerator",
     "UNetGenerator",
 ]

@@ -76,8 +76,9 @@ class BatchSampler:
         return {"perm": self.perm, "cursor": self.cursor, "epoch": self.epoch, "rng": self.generator.get_state()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.perm, self.cursor, self.epoch = state["perm"], state["cursor"], state["epoch"]
-        self.generator.set_state(state["rng"])
+        # A state loaded onto a GPU holds these on it; the sampler's generator lives on the CPU.
+        self.perm, self.cursor, self.epoch = state["perm"].cpu(), state["cursor"], state["epoch"]
+        self.generator.set_state(state["rng"].cpu())
 
 
 def cpu_supports_bf16() -> bool:
@@ -123,6 +124,8 @@ class BaseTrainer:
         else:
             self.device = pick_device()  # Apple MPS, else the CPU (or GAN_DEMO_DEVICE)
         self.autocast_dtype = resolve_precision(cfg.precision, self.device)
+        if self.device.type == "cuda":  # TF32 matrix units for float32 work: ~10 bits of mantissa are plenty here
+            torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
         self.out = Path(cfg.out)
         self.state_path = self.out / "state.pt"
         self.log_path = self.out / "log.jsonl"

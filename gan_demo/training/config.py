@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-FAMILIES = ("dcgan", "wgan-gp", "cgan", "pix2pix", "srgan")
+FAMILIES = ("dcgan", "wgan-gp", "cgan", "pix2pix", "srgan", "stylegan")
 _ADAM_GAN = {"lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999, "n_critic": 1}
 # Literature defaults: DCGAN (Radford et al.), WGAN-GP (Gulrajani et al., Algorithm 1), pix2pix (Isola et al.),
-# SRGAN (Ledig et al.; Adam with beta1 0.9) with pix2pix-sized batches for a CPU.
+# SRGAN (Ledig et al.; Adam with beta1 0.9) with pix2pix-sized batches for a CPU. Fields a family leaves
+# unset fall back to the dataclass defaults: latent_dim 100, g_channels 32, g_max_channels 128.
 FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
     "dcgan": {**_ADAM_GAN, "dataset": "fashion-mnist", "batch_size": 128},
     "cgan": {**_ADAM_GAN, "dataset": "fashion-mnist", "batch_size": 128},
@@ -18,11 +19,16 @@ FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
     },
     "pix2pix": {**_ADAM_GAN, "dataset": "avatars", "batch_size": 16, "image_size": 128, "adv_weight": 1.0},
     "srgan": {**_ADAM_GAN, "beta1": 0.9, "dataset": "photos", "batch_size": 16, "image_size": 128, "adv_weight": 0.0},
+    # StyleGAN2 (Karras et al. 2020): Adam(0, 0.99) at 2e-3, a 256-d latent for small images.
+    "stylegan": {
+        "lr_g": 2e-3, "lr_d": 2e-3, "beta1": 0.0, "beta2": 0.99, "n_critic": 1, "dataset": "avatars",
+        "batch_size": 32, "image_size": 64, "latent_dim": 256, "g_channels": 64, "g_max_channels": 256,
+    },
 }  # fmt: skip
 # Fields that must match when a run is resumed; the rest (steps, intervals, rates) may change.
 RUN_IDENTITY = (
     "family", "dataset", "image_size", "channels", "latent_dim", "g_channels", "d_channels", "batch_size",
-    "g_blocks", "g_max_channels", "scale", "init_from",
+    "g_blocks", "g_max_channels", "scale", "init_from", "mapping_layers",
 )  # fmt: skip
 
 
@@ -38,11 +44,12 @@ class TrainConfig:
     title: str | None = None
     steps: int = 10_000
     batch_size: int | None = None
-    latent_dim: int = 100
-    g_channels: int = 32
+    latent_dim: int | None = None
+    g_channels: int | None = None
     d_channels: int = 64
     g_blocks: int = 8  # srgan: residual blocks
-    g_max_channels: int = 128  # pix2pix: the U-Net's widest level
+    g_max_channels: int | None = None  # pix2pix: the U-Net's widest level; stylegan: the widest layers
+    mapping_layers: int = 8  # stylegan: depth of the mapping network z -> w
     scale: int = 4  # srgan: upscaling factor
     init_from: str | None = None  # srgan: start the generator from this checkpoint (the PSNR-oriented model)
     lr_g: float | None = None
@@ -56,6 +63,9 @@ class TrainConfig:
     l1_weight: float = 100.0  # pix2pix: lambda of the L1 loss; srgan: the pixel loss weight is 1
     adv_weight: float | None = None  # pix2pix / srgan: weight of the adversarial loss; 0 trains no discriminator
     feature_weight: float = 1.0  # srgan: discriminator feature-matching loss (with adv_weight > 0)
+    r1_gamma: float = 0.05  # stylegan: weight of the R1 penalty on real images
+    r1_every: int = 16  # stylegan: lazy regularisation, the R1 penalty every this many steps
+    mixing_prob: float = 0.9  # stylegan: share of batches trained with two latents (style-mixing regularisation)
     ema_decay: float = 0.999
     seed: int = 0
     log_every: int = 50
@@ -72,7 +82,8 @@ class TrainConfig:
         for key, value in FAMILY_DEFAULTS[self.family].items():
             if getattr(self, key) is None:
                 setattr(self, key, value)
-        if self.image_size is None:
-            self.image_size = 32
+        for key, value in {"image_size": 32, "latent_dim": 100, "g_channels": 32, "g_max_channels": 128}.items():
+            if getattr(self, key) is None:
+                setattr(self, key, value)
         if self.steps < 1 or self.batch_size < 1:
             raise ValueError("steps and batch_size must be positive")

@@ -21,6 +21,7 @@ from .config import TrainConfig
 from .ema import make_ema, recalibrate_batchnorm, update_ema
 from .losses import d_bce_loss, d_wasserstein_loss, g_nonsaturating_loss, g_wasserstein_loss, gradient_penalty
 from .paired import Pix2PixTrainer, SRGANTrainer
+from .stylegan import StyleGANTrainer
 
 FAMILY_DESCRIPTIONS = {
     "dcgan": "DCGAN (Radford et al. 2016): a transposed-convolution generator with batch norm against a convolutional "
@@ -192,7 +193,7 @@ class GANTrainer(BaseTrainer):
 
 
 def make_trainer(cfg: TrainConfig, command: str | None = None) -> BaseTrainer:
-    trainer = {"pix2pix": Pix2PixTrainer, "srgan": SRGANTrainer}.get(cfg.family, GANTrainer)
+    trainer = {"pix2pix": Pix2PixTrainer, "srgan": SRGANTrainer, "stylegan": StyleGANTrainer}.get(cfg.family, GANTrainer)
     return trainer(cfg, command)
 
 

@@ -37,3 +37,11 @@ def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) 
     scores = critic(x_hat)
     (grads,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)
     return (grads.flatten(1).norm(dim=1) - 1).square().mean()
+
+
+def r1_penalty(discriminator: nn.Module, real: torch.Tensor) -> torch.Tensor:
+    """R1 (Mescheder et al. 2018): E[||grad D(x)||^2] on real images, which keeps D from
+    sharpening its gradients around the data and stabilises StyleGAN's training."""
+    real = real.detach().requires_grad_(True)
+    (grads,) = torch.autograd.grad(discriminator(real).sum(), real, create_graph=True)
+    return grads.square().sum((1, 2, 3)).mean()
