@@ -203,9 +203,7 @@ def style_mix(
     return source_images[:n_rows], source_images[n_rows:], mixed.unflatten(0, (n_rows, n_cols))
 
 
-def truncation_sweep(
-    model: nn.Module, seed: int, psis: Sequence[float], noise_mode: str = "const"
-) -> torch.Tensor:
+def truncation_sweep(model: nn.Module, seed: int, psis: Sequence[float], noise_mode: str = "const") -> torch.Tensor:
     """One seed at several ψ: (len(psis), C, H, W). ψ = 0 is the mean w's image, ψ = 1 the seed's own."""
     w = map_seeds(model, [seed])[0]
     ws = torch.stack([model.w_avg.float().cpu().lerp(w, psi) for psi in psis])

@@ -193,7 +193,9 @@ class GANTrainer(BaseTrainer):
 
 
 def make_trainer(cfg: TrainConfig, command: str | None = None) -> BaseTrainer:
-    trainer = {"pix2pix": Pix2PixTrainer, "srgan": SRGANTrainer, "stylegan": StyleGANTrainer}.get(cfg.family, GANTrainer)
+    trainer = {"pix2pix": Pix2PixTrainer, "srgan": SRGANTrainer, "stylegan": StyleGANTrainer}.get(
+        cfg.family, GANTrainer
+    )
     return trainer(cfg, command)
 
 
