@@ -4,6 +4,8 @@
     superres   a 256x256 photo to 1024x1024 (target < 2 s), vs bicubic and the untiled model; peak memory of a
                2000x2000 input, tiled (target < 2 GiB)
     translation  one 128x128 pix2pix translation from a drawing and from a picture (target < 300 ms)
+    stylemix   a 4x4 StyleGAN style-mixing grid with its source images, batched, vs each image one at a time
+               (target < 1.5 s; the endpoints section times it through gradio_client)
     startup    `python app.py` until its page answers HTTP 200, vs `python -c "import gradio"` (target < 10 s)
     endpoints  each API endpoint through gradio_client, vs the same ops call in this process
     training   images/s of gan_demo's Trainer (dcgan, batch 128), vs a textbook PyTorch DCGAN loop (target >= 1.3x)
@@ -52,11 +54,12 @@ from gan_demo.training.config import TrainConfig  # noqa: E402
 from gan_demo.training.loop import GANTrainer  # noqa: E402
 from gan_demo.training.report import describe_hardware  # noqa: E402
 
-SECTIONS = ("sampling", "superres", "translation", "training", "startup", "endpoints")
+SECTIONS = ("sampling", "superres", "translation", "stylemix", "training", "startup", "endpoints")
 DEFAULT_REPEATS = {
     "sampling": 30,
     "superres": 10,
     "translation": 30,
+    "stylemix": 20,
     "startup": 3,
     "endpoints": 20,
 }  # startup relaunches the app each time
@@ -68,6 +71,9 @@ SR_MEMORY_TARGET_GIB = 2.0
 TRANSLATE_TARGET_MS = 300.0
 SR_MODEL = "srgan-photo-x4"
 TRANSLATION_MODEL = "pix2pix-edges2avatars"
+STYLEGAN_MODEL = "stylegan-avatars"
+STYLE_MIX_SIDE = 4  # rows and columns of the grid
+STYLE_MIX_TARGET_S = 1.5
 SAMPLING_TARGET_MS = 150.0
 STARTUP_TARGET_S = 10.0
 TRAINING_TARGET_RATIO = 1.3
@@ -251,6 +257,50 @@ def bench_translation(registry: ModelRegistry, repeats: int) -> list[Row]:
             {f"model_{k}": v for k, v in model_only.items()}
             | {f"drawing_{k}": v for k, v in drawing_times.items()}
             | picture_times,
+        )
+    ]
+
+
+# -- style mixing --------------------------------------------------------------------------------------------
+
+
+def style_mix_grid(model: nn.Module, seed: int) -> object:
+    """What /style_mix computes: a 4x4 grid of middle-layer mixes with its 8 source images, as one PIL image."""
+    from gan_demo import imaging
+
+    seeds = range(seed, seed + 2 * STYLE_MIX_SIDE)
+    rows, cols = seeds[:STYLE_MIX_SIDE], seeds[STYLE_MIX_SIDE:]
+    return imaging.style_mix_grid(*ops.style_mix(model, rows, cols, ops.style_group_layers(model, "middle")))
+
+
+def bench_stylemix(registry: ModelRegistry, repeats: int) -> list[Row]:
+    model = registry.get(STYLEGAN_MODEL).model
+    layers = ops.style_group_layers(model, "middle")
+    log(f"style mixing {STYLEGAN_MODEL}: {repeats} repeats ...")
+
+    def one_at_a_time() -> None:  # the same 24 images, each mapped and synthesised on its own
+        w = [ops.map_seeds(model, [s]) for s in range(2 * STYLE_MIX_SIDE)]
+        for image_w in w:
+            ops.synthesize(model, image_w)
+        for row in w[:STYLE_MIX_SIDE]:
+            for col in w[STYLE_MIX_SIDE:]:
+                ws = row[:, None].repeat(1, model.num_ws, 1)
+                ws[:, layers] = col[:, None]
+                ops.synthesize(model, ws)
+
+    baseline = ms(time_calls(one_at_a_time, repeats))
+    seeds = itertools.count(0, 2 * STYLE_MIX_SIDE)
+    ours = ms(time_calls(lambda: style_mix_grid(model, next(seeds)), repeats))
+    side = STYLE_MIX_SIDE
+    return [
+        Row(
+            f"style mixing {STYLEGAN_MODEL}: {side}x{side} grid + {2 * side} sources, median / p95",
+            f"one image at a time: {fmt_ms(baseline)}",
+            f"batched, with the grid image: {fmt_ms(ours)}",
+            f"{baseline['median_ms'] / ours['median_ms']:.1f}x faster",
+            f"p95 < {STYLE_MIX_TARGET_S:.1f} s",
+            ours["p95_ms"] < STYLE_MIX_TARGET_S * 1e3,
+            {f"baseline_{k}": v for k, v in baseline.items()} | ours,
         )
     ]
 
@@ -523,6 +573,8 @@ def main(argv: list[str] | None = None) -> int:
                 rows += bench_superres(registry, args.checkpoints, repeats(section))
             elif section == "translation":
                 rows += bench_translation(registry, repeats(section))
+            elif section == "stylemix":
+                rows += bench_stylemix(registry, repeats(section))
             elif section == "startup":
                 rows += bench_startup(repeats(section), extra_models)
             elif section == "endpoints":

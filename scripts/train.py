@@ -10,6 +10,7 @@ Examples (the exact commands behind each shipped checkpoint are in its README.md
     python scripts/train.py --family pix2pix --dataset folder --data-root my_pairs/   # A|B side-by-side images
     python scripts/train.py --family srgan --dataset photos --out runs/sr                    # PSNR-oriented stage
     python scripts/train.py --family srgan --adv-weight 0.01 --init-from runs/sr/model --out runs/srgan   # GAN stage
+    python scripts/train.py --family stylegan --dataset avatars --data-root data/avatars-64 --out runs/sg
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ from gan_demo.training.loop import train  # noqa: E402
 
 HELP = {
     "family": "dcgan (BCE), wgan-gp (critic + gradient penalty), cgan (class-conditional), pix2pix (sketch -> "
-    "picture), srgan (x4 super-resolution), or classifier",
-    "dataset": "fashion-mnist, mnist, cifar10, folder (images under --data-root); pix2pix: avatars or folder (A|B "
-    "pairs); srgan: photos or folder; unset: the family's default",
+    "picture), srgan (x4 super-resolution), stylegan (StyleGAN2), or classifier",
+    "dataset": "fashion-mnist, mnist, cifar10, avatars (prepared by scripts/prepare_avatars.py), folder (images under "
+    "--data-root); pix2pix: avatars or folder (A|B pairs); srgan: photos or folder; unset: the family's default",
     "data_root": "where the dataset's files are; unset: Debian's dataset-fashion-mnist, else a download",
     "steps": "generator updates (each after n_critic discriminator updates); for classifier: epochs",
     "resume": "continue the run in --out from its last saved state",
@@ -44,7 +45,13 @@ HELP = {
     "pix2pix: the resolution (default 128); srgan: the high-resolution training crop (default 128)",
     "batch_size": "images per step; unset: 128, or 16 for pix2pix and srgan",
     "g_blocks": "srgan: residual blocks of the generator",
-    "g_max_channels": "pix2pix: the U-Net's widest level",
+    "g_max_channels": "pix2pix: the U-Net's widest level; stylegan: the widest layers of G and D (unset: 128, or 256 "
+    "for stylegan)",
+    "latent_dim": "size of z (and, for stylegan, of w); unset: 100, or 256 for stylegan",
+    "mapping_layers": "stylegan: layers of the mapping network z -> w",
+    "r1_gamma": "stylegan: weight of the R1 gradient penalty on real images",
+    "r1_every": "stylegan: apply R1 every this many steps (lazy regularisation)",
+    "mixing_prob": "stylegan: share of batches generated from two latents mixed at a random layer",
     "scale": "srgan: the upscaling factor (2, 4 or 8)",
     "init_from": "srgan: start the generator from this checkpoint (the GAN stage starts from the PSNR-oriented model)",
     "l1_weight": "pix2pix: weight (lambda) of the L1 loss beside the adversarial loss",
@@ -61,7 +68,8 @@ HELP = {
     "lr_d": "discriminator learning rate; unset: 2e-4, or 1e-4 for wgan-gp",
     "beta1": "Adam beta1; unset: 0.5, or 0.0 for wgan-gp",
     "beta2": "Adam beta2; unset: 0.999, or 0.9 for wgan-gp",
-    "g_channels": "generator width at the last layer before the image (doubles at every halving); srgan: its width",
+    "g_channels": "generator width at the last layer before the image (doubles at every halving); srgan: its width; "
+    "stylegan: the width at full resolution (unset: 32, or 64 for stylegan)",
     "d_channels": "discriminator width at its first layer (doubles at every halving)",
     "ema_decay": "decay of the exponential moving average of generator weights that is exported",
     "seed": "seeds weights, batches and noise: the same seed and hardware give the same run",
