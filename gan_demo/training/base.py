@@ -308,6 +308,23 @@ class BaseTrainer:
         write_model_card(directory)
         return directory
 
+    def save_sampling_model(self, directory: Path, training: dict[str, Any], class_names: list[str]) -> None:
+        """Export the EMA generator `self.g_ema` of a noise -> image family trained on the ImageDataset `self.data`."""
+        self.description += (
+            f" Trained on {self.data.name} by scripts/train.py; the weights are the exponential moving average of"
+            " the generator's."
+        )
+        self.save_model(
+            self.g_ema,
+            directory,
+            training,
+            task="sample",
+            dataset=self.data.name,
+            image_size=self.data.image_size,
+            image_channels=self.data.channels,
+            class_names=class_names,
+        )
+
     def save_model(self, model: nn.Module, directory: Path, training: dict[str, Any], **metadata: Any) -> None:
         """checkpoint.save_model with the card's common fields; `model` may be channels-last."""
         directory.mkdir(parents=True, exist_ok=True)

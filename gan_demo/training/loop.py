@@ -175,20 +175,7 @@ class GANTrainer(BaseTrainer):
 
     def export_model(self, directory: Path, training: dict[str, Any]) -> None:
         self._recalibrate_ema()
-        self.description += (
-            f" Trained on {self.data.name} by scripts/train.py; the weights are the exponential moving average of"
-            " the generator's."
-        )
-        self.save_model(
-            self.g_ema,
-            directory,
-            training,
-            task="sample",
-            dataset=self.data.name,
-            image_size=self.data.image_size,
-            image_channels=self.data.channels,
-            class_names=self.data.class_names if self.num_classes else [],
-        )
+        self.save_sampling_model(directory, training, self.data.class_names if self.num_classes else [])
         self.save_samples(directory / "samples.png")
 
 

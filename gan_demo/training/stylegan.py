@@ -120,19 +120,6 @@ class StyleGANTrainer(BaseTrainer):
         grid_image(images, nrow=8).save(path)
 
     def export_model(self, directory: Path, training: dict[str, Any]) -> None:
-        self.description += (
-            f" Trained on {self.data.name} by scripts/train.py; the weights are the exponential moving average of"
-            " the generator's."
-        )
-        self.save_model(
-            self.g_ema,
-            directory,
-            training,
-            task="sample",
-            dataset=self.data.name,
-            image_size=self.data.image_size,
-            image_channels=self.data.channels,
-            class_names=[],
-        )
+        self.save_sampling_model(directory, training, class_names=[])
         self.save_samples(directory / "samples.png")
         self.save_samples(directory / f"samples_psi{SAMPLE_TRUNCATION}.png", truncation=SAMPLE_TRUNCATION)
