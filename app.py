@@ -7,8 +7,21 @@ added with GAN_DEMO_MODELS="path/one:user/repo". Each tab's main action is a pub
 /sample (model, seed, count, truncation) -> gallery
     client.predict("dcgan-fashion", 42, 16, 1.0, api_name="/sample")
     -> [{"image": png path, "caption": "seed 42"}, ...]
-/interpolate (model, seed_a, seed_b, steps, method "lerp"|"slerp", truncation) -> (gallery of frames, gif path)
+    For a StyleGAN model, truncation pulls w towards the mean w (and the page shows a ψ sweep of the first seed).
+/interpolate (model, seed_a, seed_b, steps, method "lerp"|"slerp", truncation, space "z"|"w" = "z")
+    -> (gallery of frames, gif path)
+    client.predict("stylegan-avatars", 1, 2, 12, "lerp", 1.0, "w", api_name="/interpolate")
+    space "w" (StyleGAN models only) walks between the two seeds' w's instead of their z's; without it, "z".
 /conditional (model, class_name, seed, count, truncation) -> (gallery, class x seed grid png path)
+/style_mix (model, row_seeds, column_seeds, layers, from_layer, to_layer, truncation, noise_mode)
+    -> (grid png path, caption)
+    client.predict("stylegan-avatars", "1, 2, 3, 4", "5, 6, 7, 8", "coarse", 0, 3, 1.0, "const", api_name="/style_mix")
+    StyleGAN models only. row_seeds and column_seeds: 1 to 8 seeds each, separated by commas. layers: the
+    layers that take the column's w, "coarse" (4-8 px), "middle" (16-32 px), "fine" (64 px and up) or
+    "custom": from_layer to to_layer, both included (ignored for the presets). noise_mode: "random" (drawn
+    from each image's seed), "const" (the model's fixed noise maps) or "none". The grid has the column sources
+    along the top, the row sources down the left, and each mix (its row's w, with the chosen layers' w from
+    its column) inside; the caption (Markdown) says which layers came from where.
 /super_resolve (image, model, alpha, known_answer) -> ((bicubic png, model png), full-resolution png path, notes)
     client.predict(handle_file("photo.jpg"), "srgan-photo-x4", 1.0, False, api_name="/super_resolve")
     image: PNG/JPEG/GIF/WebP/BMP/TIFF, at most 2048 x 2048 pixels; alpha in [0, 1] blends the GAN model's weights
@@ -46,13 +59,15 @@ from PIL import Image
 from gan_demo import imaging, ops
 from gan_demo.checkpoint import DEFAULT_CHECKPOINT_DIR, LoadedModel, ModelRegistry
 from gan_demo.ui import checks
+from gan_demo.ui.stylemix import StyleMixTab
 from gan_demo.ui.superres import SuperResolutionTab
 from gan_demo.ui.text import class_label, error, i18n
 from gan_demo.ui.translate import TranslationTab
 
 MAX_IMAGES = 64
 MAX_FRAMES = 48
-MAX_TRUNCATION = 2.0
+MAX_TRUNCATION = checks.MAX_TRUNCATION
+SWEEP_PSIS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5)  # the sampling tab's truncation sweep (StyleGAN models)
 MAX_FILE_SIZE = "50mb"  # per upload; the pixel limit (imaging.MAX_UPLOAD_PIXELS) is checked on decoding
 GRID_COLUMNS = 8
 GIF_DIR = Path(tempfile.gettempdir()) / "gan_demo_gifs"
@@ -65,11 +80,14 @@ UNCONDITIONAL = registry.names(conditional=False)
 CONDITIONAL = registry.names(conditional=True)
 superres = SuperResolutionTab(registry)
 translation = TranslationTab(registry)
+stylemix = StyleMixTab(registry)
+# Whether the sampling tabs open on a StyleGAN (then the ψ sweep shows and W space can be chosen).
+STYLE_FIRST = bool(UNCONDITIONAL) and UNCONDITIONAL[0] in stylemix.names
 
 
 # -- validation at the edge: every API argument may be anything (gan_demo.ui.checks) -----------------------------
 
-_number, _integer = checks.number, checks.integer
+_integer = checks.integer
 
 
 def _model(name: object, choices: list[str], request: gr.Request | None) -> LoadedModel:
@@ -82,8 +100,7 @@ def _seeds(seed: object, count: object, request: gr.Request | None) -> list[int]
     return [(first + i) % (ops.MAX_SEED + 1) for i in range(n)]
 
 
-def _truncation(value: object, request: gr.Request | None) -> float:
-    return _number(value, "truncation", 0.0, MAX_TRUNCATION, request)
+_truncation = checks.truncation
 
 
 # -- handlers: validate, one call into gan_demo, convert for display -------------------------------------------
@@ -96,8 +113,30 @@ def sample(model: str, seed: int, count: int, truncation: float, request: gr.Req
     return [(img, f"seed {s}") for img, s in zip(imaging.to_pil_list(images), seeds, strict=True)]
 
 
+def truncation_sweep(model: str, seed: int, request: gr.Request) -> list[tuple[Image.Image, str]]:
+    """The first seed at each of SWEEP_PSIS (StyleGAN models; for others the strip is hidden and left empty)."""
+    if model not in stylemix.names:
+        return []
+    loaded = _model(model, UNCONDITIONAL, request)
+    first = _integer(seed, "seed", 0, ops.MAX_SEED, request)
+    images = ops.truncation_sweep(loaded.model, first, SWEEP_PSIS)
+    return [(img, f"ψ = {psi:g}") for img, psi in zip(imaging.to_pil_list(images), SWEEP_PSIS, strict=True)]
+
+
+def sweep_visibility(model: str) -> tuple[gr.Column, gr.Markdown]:
+    style = model in stylemix.names
+    return gr.Column(visible=style), gr.Markdown(visible=not style)
+
+
 def interpolate(
-    model: str, seed_a: int, seed_b: int, steps: int, method: str, truncation: float, request: gr.Request
+    model: str,
+    seed_a: int,
+    seed_b: int,
+    steps: int,
+    method: str,
+    truncation: float,
+    request: gr.Request,
+    space: str = "z",
 ) -> tuple[list[tuple[Image.Image, str]], str]:
     loaded = _model(model, UNCONDITIONAL, request)
     a = _integer(seed_a, "seed_a", 0, ops.MAX_SEED, request)
@@ -105,7 +144,12 @@ def interpolate(
     n = _integer(steps, "steps", 2, MAX_FRAMES, request)
     if method not in ("lerp", "slerp"):
         raise error("unknown_method", request, value=method)
-    frames = imaging.to_pil_list(ops.interpolate(loaded.model, a, b, n, method, _truncation(truncation, request)))
+    if space not in ("z", "w"):
+        raise error("unknown_space", request, value=space)
+    if space == "w" and loaded.name not in stylemix.names:
+        raise error("w_needs_stylegan", request, value=loaded.name, choices=", ".join(stylemix.names))
+    psi = _truncation(truncation, request)
+    frames = imaging.to_pil_list(ops.interpolate(loaded.model, a, b, n, method, psi, space=space))
     gif = imaging.gif_bytes(frames)
     gif_path = _store_gif(gif)
     captions = [f"t = {i / (n - 1):.2f}" for i in range(n)]
@@ -136,6 +180,13 @@ def conditional(
     grid_image = imaging.labelled_grid(grid, loaded.class_names, ncol=min(len(seeds), GRID_COLUMNS), cell=56)
     gallery = [(img, f"seed {s}") for img, s in zip(imaging.to_pil_list(images), seeds, strict=True)]
     return gallery, grid_image
+
+
+def space_control(model: str) -> gr.Radio:
+    """The Z/W choice: live for a StyleGAN model, else locked on Z."""
+    if model in stylemix.names:
+        return gr.Radio(interactive=True, info=i18n("space_info"))
+    return gr.Radio(value="z", interactive=False, info=i18n("space_off_info"))
 
 
 def random_seed() -> int:
@@ -208,11 +259,24 @@ with gr.Blocks(title="GAN Playground · GAN 实验室") as demo:
                     gr.Markdown(i18n("limits"))
                 with gr.Column(scale=2):
                     s_out = _gallery("images")
+                    with gr.Column(visible=STYLE_FIRST) as s_sweep_box:
+                        gr.Markdown(i18n("sweep_explain"))
+                        s_sweep = gr.Gallery(
+                            show_label=False, columns=len(SWEEP_PSIS), height="auto", format="png",
+                            object_fit="contain", buttons=["download", "fullscreen"], elem_id="s-sweep",
+                        )  # fmt: skip
+                    s_sweep_off = gr.Markdown(i18n("sweep_off"), visible=not STYLE_FIRST)
             s_inputs = [s_model, s_seed, s_count, s_psi]
-            s_go.click(sample, s_inputs, s_out, api_name="sample")
+            # The sweep is a second, private event after /sample: the public API keeps its one output.
+            s_go.click(sample, s_inputs, s_out, api_name="sample").success(
+                truncation_sweep, [s_model, s_seed], s_sweep, api_visibility="private"
+            )
             s_dice.click(random_seed, None, s_seed, api_visibility="private").then(
                 sample, s_inputs, s_out, api_visibility="private"
-            )
+            ).success(truncation_sweep, [s_model, s_seed], s_sweep, api_visibility="private")
+            s_model.change(
+                sweep_visibility, s_model, [s_sweep_box, s_sweep_off], api_visibility="private", queue=False
+            ).then(truncation_sweep, [s_model, s_seed], s_sweep, api_visibility="private")
 
         with gr.Tab(i18n("tab_interpolate")):
             gr.Markdown(i18n("interpolate_explain"))
@@ -224,12 +288,20 @@ with gr.Blocks(title="GAN Playground · GAN 实验室") as demo:
                     i_steps = gr.Slider(2, MAX_FRAMES, value=12, step=1, label=i18n("steps"), info=i18n("steps_info"))
                     i_method = gr.Radio(["slerp", "lerp"], value="slerp", label=i18n("method"))
                     i_psi = _truncation_slider()
+                    i_space = gr.Radio(
+                        [("Z", "z"), ("W", "w")],
+                        value="z",
+                        label=i18n("space"),
+                        info=i18n("space_info" if STYLE_FIRST else "space_off_info"),
+                        interactive=STYLE_FIRST,
+                    )
                     i_go = gr.Button(i18n("generate"), variant="primary")
                 with gr.Column(scale=2):
                     i_frames = _gallery("frames")
                     i_gif = gr.Image(label=i18n("gif"), type="filepath", height=220, buttons=["download"])
-            i_inputs = [i_model, i_a, i_b, i_steps, i_method, i_psi]
+            i_inputs = [i_model, i_a, i_b, i_steps, i_method, i_psi, i_space]
             i_go.click(interpolate, i_inputs, [i_frames, i_gif], api_name="interpolate")
+            i_model.change(space_control, i_model, i_space, api_visibility="private", queue=False)
             for dice, target in ((i_dice_a, i_a), (i_dice_b, i_b)):
                 dice.click(random_seed, None, target, api_visibility="private").then(
                     interpolate, i_inputs, [i_frames, i_gif], api_visibility="private"
@@ -256,6 +328,9 @@ with gr.Blocks(title="GAN Playground · GAN 实验室") as demo:
                 conditional, c_inputs, [c_out, c_grid], api_visibility="private"
             )
 
+        with gr.Tab(i18n("tab_stylemix")):
+            stylemix.build(_model_choices, _truncation_slider)
+
         with gr.Tab(i18n("tab_superres")):
             superres.build(_model_choices)
 
@@ -264,10 +339,13 @@ with gr.Blocks(title="GAN Playground · GAN 实验室") as demo:
 
     # A workshop opens on results, not on empty boxes.
     if UNCONDITIONAL:
-        demo.load(sample, s_inputs, s_out, api_visibility="private")
+        demo.load(sample, s_inputs, s_out, api_visibility="private").success(
+            truncation_sweep, [s_model, s_seed], s_sweep, api_visibility="private"
+        )
         demo.load(interpolate, i_inputs, [i_frames, i_gif], api_visibility="private")
     if CONDITIONAL:
         demo.load(conditional, c_inputs, [c_out, c_grid], api_visibility="private")
+    stylemix.load(demo)
     if translation.opens_on_result:  # (super-resolution waits for a click: seconds of CPU per visitor)
         demo.load(translation.translate, translation.inputs, translation.outputs, api_visibility="private")
 

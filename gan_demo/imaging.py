@@ -222,3 +222,10 @@ def style_mix_grid(rows: torch.Tensor, columns: torch.Tensor, mixed: torch.Tenso
     canvas.paste(body, (corner + gap, corner + gap))
     scale = max(1, math.ceil(DISPLAY_MIN_SIDE * 2 / max(canvas.size)))  # legible when the grid is small
     return canvas.resize((canvas.width * scale, canvas.height * scale), Image.NEAREST) if scale > 1 else canvas
+
+
+def enlarge(image: Image.Image, min_side: int) -> Image.Image:
+    """A PIL image enlarged by the smallest whole factor that brings its long side to at least `min_side`
+    (nearest neighbour: every generated pixel stays a crisp square)."""
+    scale = max(1, math.ceil(min_side / max(image.size)))
+    return image.resize((image.width * scale, image.height * scale), Image.NEAREST) if scale > 1 else image

@@ -346,6 +346,7 @@ def endpoint_calls(
     sneaker = cgan.class_names.index("Sneaker")
     sr = registry.get(SR_MODEL).model
     pix2pix = registry.get(TRANSLATION_MODEL).model
+    stylegan = registry.get(STYLEGAN_MODEL).model
     photo, drawing = test_photo(SR_INPUT), np.full((512, 512), 255, dtype=np.uint8)
     drawing[100:400:25, 100:400] = 0  # a few pen strokes
     Image.fromarray(photo).save(workdir / "photo.png")
@@ -356,7 +357,7 @@ def endpoint_calls(
             lambda seed: ops.sample(dcgan, range(seed, seed + 16)),
         ),
         "/interpolate": (
-            lambda seed: (DCGAN_MODEL, seed, seed + 1, 16, "slerp", 1.0),
+            lambda seed: (DCGAN_MODEL, seed, seed + 1, 16, "slerp", 1.0, "z"),
             lambda seed: ops.interpolate(dcgan, seed, seed + 1, 16, "slerp"),
         ),
         "/conditional": (
@@ -366,6 +367,19 @@ def endpoint_calls(
         "/super_resolve": (  # a 256x256 photo -> 1024x1024, GAN model at alpha 0.8 (a blend each call)
             lambda seed: (handle_file(str(workdir / "photo.png")), SR_MODEL, 0.8, False),
             lambda seed: ops.super_resolve(ops.blend_models(sr, sr, 0.8), photo),
+        ),
+        "/style_mix": (  # 4 row seeds x 4 column seeds, the middle layers from the columns, with the headers
+            lambda seed: (
+                STYLEGAN_MODEL,
+                ", ".join(map(str, range(seed, seed + 4))),
+                ", ".join(map(str, range(seed + 4, seed + 8))),
+                "middle",
+                0,
+                0,
+                1.0,
+                "const",
+            ),
+            lambda seed: style_mix_grid(stylegan, seed),
         ),
         "/translate": (  # a 512x512 drawing -> one 128x128 avatar, with the L1-only model's beside it
             lambda seed: (TRANSLATION_MODEL, "drawing", None, handle_file(str(workdir / "drawing.png"))),

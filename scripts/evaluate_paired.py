@@ -9,8 +9,10 @@ Translation: every held-out avatar of data/avatars-eval (scripts/prepare_avatars
 seeds never used in training) is drawn by the same sketch extraction as training,
 translated back, and scored against the true avatar: L1 and PSNR (RGB, 0-255). Both reward the
 average of the plausible answers (a sketch does not say which hair or skin colour), so they favour
-the L1-only model by construction; a Fréchet distance needs the avatar-attribute classifier, which
-does not exist yet.
+the L1-only model by construction. The Fréchet distance (FD) measures realism instead: between the
+avatar-attribute classifier's features (checkpoints/classifier-avatars, at its 64 px) of the
+translated avatars and of the true ones. Its floor is the FD between the true avatars and as many
+other real avatars (--floor-avatars, seeds not among the evaluated ones), resized the same way.
 
 Both write comparison.png (crops side by side) into each model's directory, and
 with --update-cards the metrics into its config.json and README.md.
@@ -18,6 +20,7 @@ with --update-cards the metrics into its config.json and README.md.
 Examples (from the repository root):
     python scripts/evaluate_paired.py
     python scripts/evaluate_paired.py --update-cards
+    python scripts/evaluate_paired.py --classifier none   # translation without the Fréchet distance
 """
 
 from __future__ import annotations
@@ -27,15 +30,18 @@ import math
 import shlex
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
+import torch.nn.functional as F
+from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gan_demo import ops  # noqa: E402
-from gan_demo.checkpoint import ModelRegistry, write_config  # noqa: E402
+from gan_demo import evaluation, ops  # noqa: E402
+from gan_demo.checkpoint import ModelRegistry, load_model, read_config, write_config  # noqa: E402
+from gan_demo.data import to_model_range  # noqa: E402
 from gan_demo.data.avatars import load_avatars  # noqa: E402
 from gan_demo.data.photos import load_photos, read_manifest  # noqa: E402
 from gan_demo.imaging import grid_image  # noqa: E402
@@ -50,6 +56,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--checkpoints", default="checkpoints", help="folder of checkpoint directories")
     parser.add_argument("--photos", default="data/photos", help="prepared photos (their eval split is used)")
     parser.add_argument("--avatars", default="data/avatars-eval", help="prepared held-out avatars")
+    parser.add_argument(
+        "--classifier",
+        default="checkpoints/classifier-avatars",
+        help="avatar-attribute classifier for the translation FD ('none': no FD)",
+    )
+    parser.add_argument(
+        "--floor-avatars",
+        default="data/avatars-128",
+        help="prepared avatars of the translation FD floor (those whose seeds are not evaluated)",
+    )
     parser.add_argument("--update-cards", action="store_true", help="write metrics into config.json and README.md")
     return parser.parse_args(argv)
 
@@ -117,12 +133,68 @@ def evaluate_superres(registry: ModelRegistry, photos_root: Path) -> dict[str, d
     return results
 
 
-def evaluate_translation(registry: ModelRegistry, avatars_root: Path) -> dict[str, dict[str, Any]]:
+class AvatarClassifier(NamedTuple):
+    model: nn.Module
+    name: str  # the checkpoint's folder name, for the cards
+    image_size: int  # what it was trained at: images are resized to this before it sees them
+    config: dict[str, Any]
+
+
+def load_attribute_classifier(path: str | Path) -> AvatarClassifier:
+    """The avatar-attribute classifier checkpoint (scripts/train.py --family classifier --dataset avatars)."""
+    model, config = load_model(path)
+    if config.get("role") != "classifier" or config.get("architecture") != "AttributeClassifier":
+        raise ValueError(f"{path} is not an avatar-attribute classifier ({config.get('architecture')!r})")
+    return AvatarClassifier(model, Path(path).name, config["image_size"], config)
+
+
+def resize_images(images: torch.Tensor, size: int, batch: int = 1000) -> torch.Tensor:
+    """(N, C, H, W) images in [-1, 1] -> (N, C, size, size), antialiased (a no-op at that size already)."""
+    if images.shape[-1] == size and images.shape[-2] == size:
+        return images
+    return torch.cat([
+        F.interpolate(chunk.clamp(-1, 1), size=(size, size), mode="bilinear", antialias=True)
+        for chunk in images.split(batch)
+    ])  # fmt: skip
+
+
+def feature_statistics(classifier: AvatarClassifier, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean and covariance of the classifier's features of (N, C, H, W) images in [-1, 1] (resized to its size)."""
+    features = evaluation.extract_features(classifier.model, resize_images(images, classifier.image_size))
+    return evaluation.feature_statistics(features)
+
+
+def other_real_avatars(root: Path, exclude: range, count: int) -> torch.Tensor:
+    """The first `count` avatars of a prepared folder whose seeds are not in `exclude`, in [-1, 1]."""
+    avatars = load_avatars(root)
+    keep = [i for i, seed in enumerate(avatars.seeds) if seed not in exclude][:count]
+    if len(keep) < count:
+        raise ValueError(f"{root} has {len(keep)} avatars with seeds outside {exclude}, need {count}")
+    return to_model_range(avatars.images[keep])
+
+
+def evaluate_translation(
+    registry: ModelRegistry,
+    avatars_root: Path,
+    classifier: AvatarClassifier | None = None,
+    floor_root: Path | None = None,
+) -> dict[str, dict[str, Any]]:
+    """L1 and PSNR of every translation model on the held-out avatars; with a classifier, the Fréchet distance in
+    its features, and with other real avatars in `floor_root`, its floor (as "frechet_distance_floor")."""
     names = registry.names(task="translation")
     if not names:
         return {}
     avatars = load_avatars(avatars_root)
     targets = avatars.images.float().div(127.5).sub(1)  # (N, 3, S, S)
+    fd_reference, fd = None, {}  # the true avatars' feature statistics; what every model's FD is measured with
+    if classifier is not None:
+        fd_reference = feature_statistics(classifier, targets)
+        fd["fd_features"] = f"{classifier.name} ({classifier.image_size} px)"
+        if floor_root is not None:
+            others = other_real_avatars(floor_root, avatars.seeds, len(targets))
+            fd["frechet_distance_floor"] = evaluation.frechet_distance(
+                *feature_statistics(classifier, others), *fd_reference
+            )
     results: dict[str, dict[str, Any]] = {}
     outputs: dict[str, torch.Tensor] = {}
     for name in names:
@@ -135,17 +207,42 @@ def evaluate_translation(registry: ModelRegistry, avatars_root: Path) -> dict[st
             "l1": errors.mean().item() / 255,  # as a fraction of the range, like the training L1 / 2
             "psnr": float(np.mean([10 * math.log10(255**2 / m) for m in mse.tolist()])),
         }
+        if fd_reference is not None:
+            distance = evaluation.frechet_distance(*feature_statistics(classifier, fakes), *fd_reference)
+            results[name].update(frechet_distance=distance, **fd)
     sketches = avatars.sketches[:SHOWN].float().div(127.5).sub(1).expand(-1, 3, -1, -1)
     figure = grid_image(torch.cat([sketches, *outputs.values(), targets[:SHOWN]]), nrow=SHOWN)
     for name in names:
         figure.save(registry.directory(name) / "comparison.png")
     seeds = avatars.seeds
     print(f"\nTranslation on {len(targets)} held-out avatars (seeds {seeds.start}-{seeds.stop - 1}); comparison.png")
-    print("rows: the sketch, " + ", ".join(names) + ", the true avatar.\n")
-    print("| model | L1 ↓ (fraction of 0-255) | PSNR (dB, RGB) ↑ |\n|---|---:|---:|")
+    print("rows: the sketch, " + ", ".join(names) + ", the true avatar.", end=" ")
+    if fd_reference is None:
+        print("(No Fréchet distance: no avatar-attribute classifier.)\n")
+        print("| model | L1 ↓ (fraction of 0-255) | PSNR (dB, RGB) ↑ |\n|---|---:|---:|")
+    else:
+        floor_note = f"{len(targets)} other real avatars ({floor_root}) vs the same true ones" if floor_root else "—"
+        print(
+            f"FD: {classifier.name} features at {classifier.image_size} px of the {len(targets)} translated vs the "
+            f"{len(targets)} true avatars; floor: {floor_note}.\n"
+        )
+        print("| model | L1 ↓ (fraction of 0-255) | PSNR (dB, RGB) ↑ | FD ↓ | FD floor (real vs real) |")
+        print("|---|---:|---:|---:|---:|")
     for name, r in results.items():
-        print(f"| {name} | {r['l1']:.4f} | {r['psnr']:.2f} |")
+        cells = ""
+        if "frechet_distance" in r:
+            cells = f" {r['frechet_distance']:.4g} | {r.get('frechet_distance_floor', float('nan')):.4g} |"
+        print(f"| {name} | {r['l1']:.4f} | {r['psnr']:.2f} |{cells}")
     return results
+
+
+def write_metrics(directory: Path, metrics: dict[str, Any]) -> None:
+    """Replace a checkpoint's config.json `metrics` (floats rounded to 4 digits, the command added) and its card."""
+    config = read_config(directory)
+    rounded = {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}
+    config["metrics"] = {**rounded, "command": "python " + shlex.join(sys.argv)}
+    write_config(directory, config)
+    write_model_card(directory)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -157,23 +254,28 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"no prepared photos in {args.photos}: super-resolution skipped", file=sys.stderr)
     if (Path(args.avatars) / "dataset.json").exists():
-        results.update(evaluate_translation(registry, Path(args.avatars)))
+        classifier = None
+        if args.classifier != "none" and Path(args.classifier).exists():
+            classifier = load_attribute_classifier(args.classifier)
+        elif args.classifier != "none":
+            print(f"no classifier at {args.classifier}: translation FD skipped", file=sys.stderr)
+        floor_root = Path(args.floor_avatars) if (Path(args.floor_avatars) / "dataset.json").exists() else None
+        if classifier is not None and floor_root is None:
+            print(f"no prepared avatars in {args.floor_avatars}: the FD floor is skipped", file=sys.stderr)
+        results.update(evaluate_translation(registry, Path(args.avatars), classifier, floor_root))
     else:
         print(f"no prepared avatars in {args.avatars}: translation skipped", file=sys.stderr)
     if args.update_cards:
-        command = "python " + shlex.join(sys.argv)
         for name, metrics in results.items():
             if name == "bicubic":
                 continue
-            directory = registry.directory(name)
-            config = registry.config(name)
-            rounded = {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}
-            config["metrics"] = {**rounded, "command": command}
             if "psnr_y" in metrics:
-                config["metrics"]["bicubic_psnr_y"] = round(results["bicubic"]["psnr_y"], 4)
-                config["metrics"]["bicubic_ssim_y"] = round(results["bicubic"]["ssim_y"], 4)
-            write_config(directory, config)
-            write_model_card(directory)
+                metrics = {
+                    **metrics,
+                    "bicubic_psnr_y": results["bicubic"]["psnr_y"],
+                    "bicubic_ssim_y": results["bicubic"]["ssim_y"],
+                }
+            write_metrics(registry.directory(name), metrics)
     return 0
 
 

@@ -6,6 +6,8 @@ Examples (the exact commands behind each shipped checkpoint are in its README.md
     python scripts/train.py --family dcgan --dataset folder --data-root my_images/ --image-size 64
     torchrun --nproc_per_node 2 scripts/train.py --family wgan-gp --out runs/wgan
     python scripts/train.py --family classifier --export checkpoints/classifier-fashion
+    python scripts/train.py --family classifier --dataset avatars --data-root data/avatars-128 --image-size 64 \
+        --steps 6 --export checkpoints/classifier-avatars   # the avatar-attribute classifier, tested on --test-root
     python scripts/train.py --family pix2pix --dataset avatars --data-root data/avatars-128 --out runs/p2p
     python scripts/train.py --family pix2pix --dataset folder --data-root my_pairs/   # A|B side-by-side images
     python scripts/train.py --family srgan --dataset photos --out runs/sr                    # PSNR-oriented stage
@@ -33,7 +35,8 @@ HELP = {
     "family": "dcgan (BCE), wgan-gp (critic + gradient penalty), cgan (class-conditional), pix2pix (sketch -> "
     "picture), srgan (x4 super-resolution), stylegan (StyleGAN2), or classifier",
     "dataset": "fashion-mnist, mnist, cifar10, avatars (prepared by scripts/prepare_avatars.py), folder (images under "
-    "--data-root); pix2pix: avatars or folder (A|B pairs); srgan: photos or folder; unset: the family's default",
+    "--data-root); pix2pix: avatars or folder (A|B pairs); srgan: photos or folder; classifier: avatars trains the "
+    "avatar-attribute classifier; unset: the family's default",
     "data_root": "where the dataset's files are; unset: Debian's dataset-fashion-mnist, else a download",
     "steps": "generator updates (each after n_critic discriminator updates); for classifier: epochs",
     "resume": "continue the run in --out from its last saved state",
@@ -97,7 +100,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             kind = next(t for t in typing.get_args(kind) if t is not type(None))
         choices = (*FAMILIES, "classifier") if field.name == "family" else None
         parser.add_argument(flag, type=kind, default=field.default, choices=choices, help=HELP.get(field.name))
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--test-root",
+        default=None,
+        help="classifier on avatars: the prepared held-out avatars it is tested on; unset: data/avatars-eval",
+    )
+    args = parser.parse_args(argv)
+    if args.test_root is not None and args.family != "classifier":
+        parser.error("--test-root goes with --family classifier")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,10 +123,13 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
             image_size=args.image_size,
             channels=args.channels,
+            test_root=args.test_root,
         )
         return 0
+    options = vars(args)
+    del options["test_root"]  # a classifier option, not a TrainConfig field
     try:
-        exported = train(TrainConfig(**vars(args)))
+        exported = train(TrainConfig(**options))
     except TrainingDiverged as err:
         print(f"training diverged: {err}", file=sys.stderr)
         return 2

@@ -48,7 +48,14 @@ def assert_display_png(path: str, side: int = DISPLAY_SIDE) -> None:
 
 def test_api_lists_exactly_the_public_endpoints(client: Client) -> None:
     api = client.view_api(return_format="dict", print_info=False)
-    assert set(api["named_endpoints"]) == {"/sample", "/interpolate", "/conditional", "/super_resolve", "/translate"}
+    assert set(api["named_endpoints"]) == {
+        "/sample",
+        "/interpolate",
+        "/conditional",
+        "/style_mix",
+        "/super_resolve",
+        "/translate",
+    }
     assert not api["unnamed_endpoints"]
 
 

@@ -15,8 +15,12 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
+
+from gan_demo import imaging
+from gan_demo.ui.stylemix import GRID_MIN_SIDE
 
 pytestmark = pytest.mark.slow
 
@@ -123,12 +127,13 @@ def test_generate_in_the_random_sampling_tab(page_en: Page, server: str) -> None
 def test_chinese_browser_gets_chinese_page(page_zh: Page, tmp_path: Path) -> None:
     page = page_zh
     tabs = page.get_by_role("tab")
-    expect(tabs).to_have_count(6, timeout=TIMEOUT_MS)
+    expect(tabs).to_have_count(7, timeout=TIMEOUT_MS)
     expect(tabs.filter(has_text="随机采样")).to_have_count(1)
     assert [t.strip() for t in tabs.all_inner_texts()][1:] == [
         "随机采样",
         "潜在空间插值",
         "条件生成",
+        "风格混合",
         "超分辨率",
         "图像到图像翻译",
     ]
@@ -228,6 +233,11 @@ def test_empty_canvas_shows_an_error(page_zh: Page) -> None:
     choose_model_zh = visible_panel(page).get_by_role("combobox", name="模型")
     choose_model_zh.click()
     page.get_by_role("option", name="tiny-pix2pix", exact=True).click()
+    # The sketchpad mounts when its tab opens and then loads its example drawing; clearing before that
+    # load ends would let the drawing arrive afterwards. Wait for the page's first result, then a moment.
+    expect(page.locator("#tr-result img")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.locator("#tr-sketch canvas").first).to_be_visible(timeout=TIMEOUT_MS)
+    page.wait_for_timeout(1500)
     visible_panel(page).get_by_role("button", name="Clear canvas").click()
     visible_panel(page).get_by_role("button", name="生成图片", exact=True).click()
     expect(page.get_by_text("画布是空的：请先画点什么")).to_be_visible(timeout=TIMEOUT_MS)
@@ -257,3 +267,31 @@ def test_upload_and_super_resolve_shows_the_slider(page_en: Page, server: str, t
     )
     expect(visible_panel(page).get_by_text("Input 40 × 30 → result 160 × 120 (×4).")).to_be_visible()
     page.screenshot(path=tmp_path / "superres_tab.png", full_page=True)
+
+
+# -- style mixing ------------------------------------------------------------------------------------------------
+
+
+def test_style_mixing_tab_mixes_and_shows_the_grid(page_en: Page, server: str, tmp_path: Path) -> None:
+    page = page_en
+    page.get_by_role("tab", name="Style mixing").click()
+    choose_model(page, "tiny-stylegan")
+    panel = visible_panel(page)
+    panel.get_by_role("textbox", name="Row seeds").fill("1, 2, 3")
+    panel.get_by_role("textbox", name="Column seeds").fill("4, 5")
+    panel.get_by_role("button", name="Mix styles", exact=True).click()
+
+    # tiny-stylegan's 3 x 2 grid, as the tab enlarges it (the page may first show the default model's grid)
+    rows, cols = torch.zeros(3, 3, 16, 16), torch.zeros(2, 3, 16, 16)
+    width, height = imaging.enlarge(
+        imaging.style_mix_grid(rows, cols, torch.zeros(3, 2, 3, 16, 16)), GRID_MIN_SIDE
+    ).size
+    page.wait_for_function(
+        """([w, h]) => [...document.querySelectorAll('#sm-grid img')].some(
+            i => i.complete && i.naturalWidth === w && i.naturalHeight === h)""",
+        arg=[width, height],
+        timeout=TIMEOUT_MS,
+    )
+    assert loaded_image_src(page, "#sm-grid").startswith(server)
+    expect(panel.get_by_text("Row seeds: 1, 2, 3 · column seeds: 4, 5")).to_be_visible()
+    page.screenshot(path=tmp_path / "stylemix_tab.png", full_page=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from .classifier import FeatureClassifier
+from .classifier import AttributeClassifier, FeatureClassifier
 from .conditional import ProjectionDiscriminator
 from .dcgan import DCGANDiscriminator, DCGANGenerator
 from .pix2pix import PatchDiscriminator, UNetGenerator
@@ -18,6 +18,7 @@ ARCHITECTURES: dict[str, type[nn.Module]] = {
         DCGANDiscriminator,
         ProjectionDiscriminator,
         FeatureClassifier,
+        AttributeClassifier,
         UNetGenerator,
         PatchDiscriminator,
         SRResNet,
@@ -29,6 +30,7 @@ ARCHITECTURES: dict[str, type[nn.Module]] = {
 
 __all__ = [
     "ARCHITECTURES",
+    "AttributeClassifier",
     "DCGANDiscriminator",
     "DCGANGenerator",
     "FeatureClassifier",

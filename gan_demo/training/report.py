@@ -91,6 +91,8 @@ def write_model_card(directory: str | Path) -> None:
     if training:
         paired = training.get("family") in ("pix2pix", "srgan")
         seen = "training pairs (crops for srgan)" if paired else "real images through the discriminator"
+        if config.get("role") == "classifier":
+            seen = "training images"
         lines += [
             "",
             "## Training",

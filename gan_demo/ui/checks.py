@@ -11,12 +11,15 @@ from pathlib import Path
 import gradio as gr
 from gradio.data_classes import ImageData
 
-from .. import imaging
+from .. import imaging, ops
 from ..checkpoint import LoadedModel, ModelRegistry
 from .text import error, field_name
 
 # The tab that serves each kind of model, for "use the … tab" answers.
 TASK_TABS = {"super-resolution": "tab_superres", "translation": "tab_translate"}
+MAX_TRUNCATION = 2.0  # ψ: 0 (every seed the mean image) to 2 (twice as far from the mean as sampled)
+# Between the seeds of a list: commas (also the Chinese "，" and "、"), semicolons or white space.
+SEED_SEPARATORS = re.compile(r"[\s,;，、；]+")
 
 
 def number(value: object, key: str, low: float, high: float, request: gr.Request | None) -> float:
@@ -37,6 +40,41 @@ def integer(value: object, key: str, low: int, high: int, request: gr.Request | 
     if result != int(result):
         raise error("not_an_integer", request, name=field_name(key, request), value=value)
     return int(result)
+
+
+def truncation(value: object, request: gr.Request | None) -> float:
+    return number(value, "truncation", 0.0, MAX_TRUNCATION, request)
+
+
+def seed_list(value: object, key: str, limit: int, request: gr.Request | None) -> list[int]:
+    """A list of 1 to `limit` seeds typed as "1, 2, 3" (or sent as a list of numbers), each 0 to ops.MAX_SEED."""
+    name = field_name(key, request)
+    if isinstance(value, str):
+        items: list[object] = [item for item in SEED_SEPARATORS.split(value.strip()) if item]
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        items = [value]
+    elif value is None:
+        items = []
+    else:
+        raise error("seeds_not_integers", request, name=name, value=value)
+    if not items:
+        raise error("seeds_empty", request, name=name)
+    if len(items) > limit:  # before looking at each one: a list of a million seeds is refused at once
+        raise error("too_many_seeds", request, name=name, limit=limit, count=len(items))
+    seeds = []
+    for item in items:
+        try:
+            seed = float(item)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            seed = math.nan
+        if isinstance(item, bool) or not math.isfinite(seed) or seed != int(seed):
+            raise error("seeds_not_integers", request, name=name, value=item)
+        if not 0 <= seed <= ops.MAX_SEED:
+            raise error("seed_out_of_range", request, name=name, high=ops.MAX_SEED, value=item)
+        seeds.append(int(seed))
+    return seeds
 
 
 def flag(value: object, key: str, request: gr.Request | None) -> bool:

@@ -47,6 +47,7 @@ In practice G minimises −log D(G(z)) instead (the *non-saturating* loss), whos
 | DCGAN | the classic convolutional GAN, trained with the original (non-saturating) loss |
 | WGAN-GP | same generator, trained against a Wasserstein critic with a gradient penalty |
 | Conditional GAN | generator and discriminator both see the class label: you choose what to draw |
+| StyleGAN2 | a mapping network z → w and one style per layer: mix the styles of two avatars, walk W space |
 | SRGAN | a generator that enlarges photos ×4; compare it with its PSNR-oriented twin |
 | pix2pix | a conditional GAN from your line drawing to a coloured picture, beside an L1-only twin |
 
@@ -75,6 +76,7 @@ $$\\min_G \\max_D \\; \\mathbb{E}_{x\\sim p_\\text{data}}[\\log D(x)] + \\mathbb
 | DCGAN | 经典卷积 GAN，使用原始（非饱和）损失训练 |
 | WGAN-GP | 相同的生成器，对抗带梯度惩罚的 Wasserstein 评论家 |
 | 条件 GAN | 生成器和判别器都能看到类别标签：由你决定画什么 |
+| StyleGAN2 | 映射网络 z → w，每一层一个风格：混合两个头像的风格，在 W 空间中插值 |
 | SRGAN | 把照片放大 4 倍的生成器，可与面向 PSNR 的同结构模型对比 |
 | pix2pix | 从线稿生成彩色图片的条件 GAN，可与只用 L1 训练的同结构模型对比 |
 
@@ -92,8 +94,8 @@ $$\\min_G \\max_D \\; \\mathbb{E}_{x\\sim p_\\text{data}}[\\log D(x)] + \\mathbb
     "count_info": ("1 to 64 per request (seeds seed, seed+1, …)", "每次 1 到 64 张（种子依次为 seed、seed+1…）"),
     "truncation": ("Truncation ψ", "截断系数 ψ"),
     "truncation_info": (
-        "0 to 2. Below 1: z is pulled towards the centre of the latent space — cleaner, more typical, less varied images",
-        "0 到 2。小于 1 时把 z 拉向潜在空间中心：图片更干净、更典型，但多样性更低",
+        "0 to 2. Below 1: the latent is pulled towards the centre (z towards 0; for StyleGAN, w towards the mean w) — cleaner, more typical, less varied images",
+        "0 到 2。小于 1 时把潜在向量拉向中心（z 拉向 0；StyleGAN 则把 w 拉向平均 w）：图片更干净、更典型，但多样性更低",
     ),
     "generate": ("Generate", "生成"),
     "images": ("Generated images (click one to enlarge or download it as PNG)", "生成的图片（点击可放大或下载 PNG）"),
@@ -101,10 +103,15 @@ $$\\min_G \\max_D \\; \\mathbb{E}_{x\\sim p_\\text{data}}[\\log D(x)] + \\mathbb
     "sample_explain": (
         "**Random sampling.** Each seed draws one latent vector z ~ N(0, I); the generator maps it to an image in a single forward pass. "
         "Try a few seeds to see how varied the generator is, and lower **ψ** (the *truncation trick*) to trade variety for quality: "
-        "at ψ = 0 every seed gives the same image, the one at the centre of the latent space.",
+        "at ψ = 0 every seed gives the same image, the one at the centre of the latent space.\n\n"
+        "For a **StyleGAN** model the truncation happens in W, after the mapping network: w′ = w̄ + ψ·(w − w̄), where w̄ is the "
+        "average w (tracked during training). Pulling towards w̄ instead of towards z = 0 keeps images on the data: w̄ is a "
+        "plausible 'average avatar', while z = 0 need not be anything the generator was trained to draw.",
         "**随机采样。** 每个种子抽取一个潜在向量 z ~ N(0, I)，生成器一次前向传播把它变成一张图片。"
         "多试几个种子，看看生成器的多样性；调低 **ψ**（*截断技巧*）可以用多样性换质量："
-        "ψ = 0 时所有种子都生成同一张图，即潜在空间中心对应的图片。",
+        "ψ = 0 时所有种子都生成同一张图，即潜在空间中心对应的图片。\n\n"
+        "对 **StyleGAN** 模型，截断发生在映射网络之后的 W 空间：w′ = w̄ + ψ·(w − w̄)，其中 w̄ 是训练中统计的平均 w。"
+        "向 w̄ 而不是向 z = 0 收缩，图片仍落在数据分布上：w̄ 对应一个合理的“平均头像”，而 z = 0 未必是生成器学过要画的东西。",
     ),
     # -- interpolation ---------------------------------------------------------------------------------------------
     "interpolate_explain": (
@@ -113,12 +120,23 @@ $$\\min_G \\max_D \\; \\mathbb{E}_{x\\sim p_\\text{data}}[\\log D(x)] + \\mathbb
         "*latent space* rather than memorising training images.\n\n"
         "- **lerp** (linear): z(t) = (1 − t)·z_A + t·z_B. Halfway points have a smaller norm than typical samples "
         "(in 100 dimensions, Gaussian vectors live near a sphere of radius 10), so middle frames can look washed out.\n"
-        "- **slerp** (spherical): follows the arc between z_A and z_B, keeping the norm typical, so every frame looks like a normal sample.",
+        "- **slerp** (spherical): follows the arc between z_A and z_B, keeping the norm typical, so every frame looks like a normal sample.\n"
+        "- **Z or W** (StyleGAN models): Z is a fixed Gaussian ball, so the generator has to *warp* it to fit the training data, whose "
+        "factors (pose, hair, colours) are not spread like a Gaussian; a straight path in Z can then rush through some changes, dawdle in others, "
+        "or pass features that belong to neither end. The **mapping network** learns to *unwarp* Z into W, where equal steps give "
+        "more even, more linear changes: W paths morph more smoothly (the StyleGAN paper measures this as a shorter *perceptual path length*). "
+        "In W the two w's are joined directly (ψ applied to each end; W is no sphere, so lerp is the natural path there, as in the paper); "
+        "in Z every frame's z goes through the mapping network.",
         "**潜在空间插值。** 从种子 A 的潜在向量沿直线（或大圆弧）走到种子 B 的潜在向量，每一步生成一张图。"
         "中间图片平滑且合理，说明生成器学到的是连续的*潜在空间*，而不是死记训练图片。\n\n"
         "- **lerp**（线性插值）：z(t) = (1 − t)·z_A + t·z_B。中点的范数比正常样本小"
         "（100 维高斯向量集中在半径约 10 的球面附近），所以中间帧可能发灰、模糊。\n"
-        "- **slerp**（球面插值）：沿 z_A 与 z_B 之间的圆弧前进，范数保持正常，每一帧都像正常样本。",
+        "- **slerp**（球面插值）：沿 z_A 与 z_B 之间的圆弧前进，范数保持正常，每一帧都像正常样本。\n"
+        "- **Z 还是 W**（StyleGAN 模型）：Z 是固定的高斯球，而训练数据的各种因素（姿态、发型、配色）并不是按高斯分布排列的，"
+        "生成器只好把 Z *扭曲*去迁就数据；于是 Z 中的一条直线路径可能在某些变化上一掠而过、在另一些上停滞不前，甚至途经两端都没有的特征。"
+        "**映射网络**学会把 Z *展平*为 W：在 W 中等距的步子带来更均匀、更线性的变化，所以 W 中的插值更平滑"
+        "（StyleGAN 论文用更短的*感知路径长度*来衡量这一点）。W 插值直接连接两端的 w（两端各自施加 ψ；W 不是球面，所以那里用 lerp 最自然，论文也是这样做的）；"
+        "Z 插值则让每一帧的 z 都经过映射网络。",
     ),
     "seed_a": ("Seed A (start)", "种子 A（起点）"),
     "seed_b": ("Seed B (end)", "种子 B（终点）"),
@@ -127,6 +145,15 @@ $$\\min_G \\max_D \\; \\mathbb{E}_{x\\sim p_\\text{data}}[\\log D(x)] + \\mathbb
     "method": ("Path", "插值方式"),
     "frames": ("Frames from A to B", "从 A 到 B 的各帧"),
     "gif": ("Animation (GIF, plays A → B → A)", "动画（GIF，A → B → A 循环）"),
+    "space": ("Latent space", "潜在空间"),
+    "space_info": (
+        "Z: every frame's z goes through the mapping network · W: a straight walk between the two w's, usually smoother",
+        "Z：每一帧的 z 都经过映射网络 · W：在两个 w 之间直接插值，通常更平滑",
+    ),
+    "space_off_info": (
+        "Z only: a W space belongs to StyleGAN models (their mapping network turns z into w)",
+        "只能用 Z：只有 StyleGAN 模型才有 W 空间（由映射网络把 z 变成 w）",
+    ),
     # -- conditional ---------------------------------------------------------------------------------------------
     "conditional_explain": (
         "**Conditional GAN.** Both networks receive the class label y: the generator draws G(z, y) and the discriminator judges "
@@ -145,9 +172,124 @@ $$\\min_G \\max_D \\; \\mathbb{E}_{x\\sim p_\\text{data}}[\\log D(x)] + \\mathbb
         "Class × seed grid: each column shares one z, each row is one class",
         "类别 × 种子网格：每一列共用同一个 z，每一行是一个类别",
     ),
+    # -- the truncation sweep in the sampling tab (StyleGAN models) -------------------------------------------------
+    "sweep_explain": (
+        "**Truncation sweep** (the first seed): ψ = 0 is the mean w, the 'average avatar' every seed shrinks to; ψ = 1 is the seed's own w; "
+        "ψ = 1.5 pushes past it. Lower ψ gives cleaner, more typical images but less variety: the **quality ↔ diversity trade-off** "
+        "(published StyleGAN figures often use ψ ≈ 0.7).",
+        "**截断扫描**（第一个种子）：ψ = 0 是平均 w，也就是所有种子都会收缩到的“平均头像”；ψ = 1 是该种子自己的 w；"
+        "ψ = 1.5 则越过它继续向外推。ψ 越小，图片越干净、越典型，但多样性越低：这就是**质量 ↔ 多样性的权衡**"
+        "（论文中展示的 StyleGAN 图片常用 ψ ≈ 0.7）。",
+    ),
+    "sweep_off": (
+        "*A truncation sweep (one seed at ψ = 0 … 1.5) appears here for StyleGAN models, whose ψ pulls w towards the mean w.*",
+        "*选择 StyleGAN 模型时，这里会显示截断扫描（同一个种子在 ψ = 0 … 1.5 下的图片），其 ψ 把 w 拉向平均 w。*",
+    ),
     "limits": (
         "Limits: at most 64 images and 48 interpolation frames per request; seeds 0–4294967295; ψ between 0 and 2.",
         "限制：每次最多 64 张图、48 帧插值；种子 0–4294967295；ψ 取 0 到 2。",
+    ),
+    # -- style mixing ----------------------------------------------------------------------------------------------
+    "tab_stylemix": ("Style mixing", "风格混合"),
+    "stylemix_explain": (
+        "**Style mixing** (StyleGAN, Karras et al. 2019; StyleGAN2, 2020). Each cell of the grid is drawn with the **row** image's style in some "
+        "layers and the **column** image's style in the others: what changes along a row shows what those layers control.\n\n"
+        "- **Mapping network and W space.** z (random numbers from a Gaussian) does not go into the image network directly: an 8-layer MLP, "
+        "the *mapping network*, turns it into an intermediate latent **w**. Z must stay a Gaussian ball, but the factors of the training data "
+        "are not spread like one, so a generator fed with z has to *warp* it; W is free of that constraint, and its directions come out "
+        "far more **disentangled** (one direction, one kind of change).\n"
+        "- **One style per layer.** The synthesis network starts from a learnt 4 × 4 constant and grows it to the full image; every "
+        "layer receives w through its own learnt affine map (its *style*). Feeding one w to some layers and another w to the rest is "
+        "style mixing; during training it is done at random (*mixing regularisation*), which teaches the layers not to rely on each other.\n"
+        "- **What each group controls** (layers 2k and 2k+1 work at 4·2^k pixels): **coarse** (4–8 px) the pose, head and hair shape; "
+        "**middle** (16–32 px) facial features such as eyes, mouth, glasses; **fine** (64 px and up) the colour scheme and micro-structure. "
+        "That is the paper's 1024 px faces; in the shipped 64 px avatar model, measured with the attribute classifier, the coarse "
+        "layers carry the hair type and glasses *and* the colours, while the fine layers change almost nothing (its model card has "
+        "the numbers): try each group and see.\n"
+        "- **Truncation trick.** w′ = w̄ + ψ·(w − w̄) pulls every w towards the average w̄: ψ < 1 trades variety for cleaner, more "
+        "typical images; ψ = 0 makes every seed the same 'average avatar'.\n"
+        "- **Weight demodulation instead of AdaIN.** StyleGAN (v1) applied a style with *AdaIN*: normalise each feature map to zero mean "
+        "and unit variance, then scale and shift it. Normalising each map on its own throws away how strong the features are relative "
+        "to each other, and the generator learnt to sneak that information past the normalisation with one very strong, localised spike: "
+        "the blob-like **droplet artefacts** of StyleGAN images. StyleGAN2 moves the style into the convolution: the style scales "
+        "the weights (*modulation*), then each output channel's weights are rescaled so that its output has unit variance *in "
+        "expectation* (*demodulation*). The normalisation now depends on the weights, not on the actual feature maps, so there is "
+        "nothing to sneak past, and the droplets are gone.\n"
+        "- **Noise.** Every layer adds per-pixel Gaussian noise scaled by a learnt strength, for stochastic detail (wisps of hair, "
+        "texture) that w need not encode. **random**: fresh noise, drawn reproducibly from each image's seed (a mixed cell takes its "
+        "row's); **const**: the fixed noise maps stored with the model, the same for every image; **none**: no noise — detail "
+        "becomes smoother and flatter.",
+        "**风格混合**（StyleGAN，Karras 等，2019；StyleGAN2，2020）。网格中的每一格，在一部分层使用**行**图片的风格，在其余层使用**列**图片的风格："
+        "沿着一行看哪些东西变了，就知道这些层控制什么。\n\n"
+        "- **映射网络与 W 空间。** z（从高斯分布中抽取的随机数）并不直接进入生成图像的网络：一个 8 层的多层感知机——**映射网络**——"
+        "先把它变成中间潜在向量 **w**。Z 必须保持高斯球的形状，而训练数据的各种因素并不是这样分布的，直接吃 z 的生成器只好把 Z *扭曲*去迁就数据；"
+        "W 没有这个限制，它的各个方向也就**解耦**得多（一个方向，一种变化），缓解了“潜空间纠缠”。\n"
+        "- **每层一个风格。** 合成网络从一个学到的 4 × 4 常量开始，逐步放大到整张图；每一层都通过自己学到的仿射变换接收 w（即该层的*风格*）。"
+        "给一部分层喂一个 w、其余层喂另一个 w，就是风格混合；训练时会随机这样做（*混合正则化*），让各层不互相依赖。\n"
+        "- **各组层控制什么**（第 2k 和 2k+1 层工作在 4·2^k 像素）：**粗糙层**（4–8 像素）控制姿态、头型和发型轮廓；"
+        "**中间层**（16–32 像素）控制眼睛、嘴巴、眼镜等面部特征；**精细层**（64 像素及以上）控制配色和微观纹理。"
+        "这是论文中 1024 像素人脸的情况；在本项目的 64 像素头像模型中，用属性分类器测得：粗糙层同时决定发型、眼镜*和*配色，"
+        "精细层几乎不改变什么（数字见模型卡）：每组都试一试吧。\n"
+        "- **截断技巧。** w′ = w̄ + ψ·(w − w̄) 把每个 w 拉向平均 w̄：ψ < 1 用多样性换来更干净、更典型的图片；ψ = 0 时所有种子都是同一个“平均头像”。\n"
+        "- **用权重解调取代 AdaIN。** 第一代 StyleGAN 用**自适应实例归一化**（AdaIN）注入风格：把每张特征图归一化为均值 0、方差 1，再缩放和偏移。"
+        "逐张特征图单独归一化，会丢掉各特征之间的相对强弱，生成器于是学会用一个极强的局部尖峰把这些信息“偷偷带过”归一化："
+        "这就是 StyleGAN 图片中斑点状的**水滴伪影**。StyleGAN2 把风格移进卷积：先用风格缩放卷积权重（*调制*），再把每个输出通道的权重重新缩放，"
+        "使其输出的方差*在期望意义上*为 1（*解调*）。归一化只取决于权重，而不取决于实际的特征图，也就无从“偷带”，水滴伪影随之消失。\n"
+        "- **噪声。** 每一层都加入逐像素的高斯噪声（**噪声注入**），乘以学到的强度，用来产生 w 不必编码的随机细节（发丝、纹理）。"
+        "**random**：新抽取的噪声，由每张图的种子决定、可复现（混合格子用它所在行的噪声）；**const**：模型里保存的固定噪声图，每张图都相同；"
+        "**none**：不加噪声——细节会变得更平滑、更单调。",
+    ),
+    "sm_rows": ("Row seeds", "行种子"),
+    "sm_columns": ("Column seeds", "列种子"),
+    "sm_rows_info": (
+        "The sources down the left: 1 to 8 whole numbers from 0 to 4294967295, separated by commas",
+        "左侧一列的源图片：1 到 8 个 0 到 4294967295 之间的整数，用逗号分隔",
+    ),
+    "sm_columns_info": (
+        "The sources along the top: 1 to 8 whole numbers from 0 to 4294967295, separated by commas",
+        "顶部一行的源图片：1 到 8 个 0 到 4294967295 之间的整数，用逗号分隔",
+    ),
+    "sm_dice": ("New random seeds", "随机换一组种子"),
+    "sm_layers": ("Layers that take the column's style", "采用列图片风格的层"),
+    "sm_coarse": ("coarse · 4–8 px: pose, head and hair shape", "粗糙层 · 4–8 像素：姿态、头型和发型轮廓"),
+    "sm_middle": ("middle · 16–32 px: facial features", "中间层 · 16–32 像素：面部特征"),
+    "sm_fine": ("fine · 64 px and up: colours and micro-structure", "精细层 · 64 像素及以上：配色和微观纹理"),
+    "sm_custom": ("custom range", "自定义范围"),
+    "sm_from": ("From layer", "起始层"),
+    "sm_to": ("To layer", "结束层"),
+    "sm_range_info": (
+        "Choose “custom range” to set. Layers 2k and 2k+1 work at 4·2^k px: 0–1 at 4 px, 2–3 at 8 px, 4–5 at 16 px, …",
+        "选择“自定义范围”后可调。第 2k 和 2k+1 层工作在 4·2^k 像素：0–1 层 4 像素，2–3 层 8 像素，4–5 层 16 像素……",
+    ),
+    "sm_custom_info": (
+        "Both ends included. Layers 2k and 2k+1 work at 4·2^k px: 0–1 at 4 px, 2–3 at 8 px, 4–5 at 16 px, …",
+        "包含两端。第 2k 和 2k+1 层工作在 4·2^k 像素：0–1 层 4 像素，2–3 层 8 像素，4–5 层 16 像素……",
+    ),
+    "sm_empty_info": (
+        "This model has no layers in that group (it is too small): pick another group or a custom range",
+        "该模型在这一组中没有任何层（模型分辨率太低）：请换一组或使用自定义范围",
+    ),
+    "sm_noise": ("Noise", "噪声"),
+    "sm_noise_info": (
+        "random: fresh per-pixel noise from each image's seed · const: the fixed noise maps stored with the model · none: no noise (smoother, flatter detail)",
+        "random：由每张图的种子抽取新噪声 · const：模型中保存的固定噪声图 · none：不加噪声（细节更平滑、更单调）",
+    ),
+    "sm_group_coarse": ("coarse", "粗糙层"),
+    "sm_group_middle": ("middle", "中间层"),
+    "sm_group_fine": ("fine", "精细层"),
+    "sm_go": ("Mix styles", "混合风格"),
+    "sm_grid": (
+        "Column sources along the top, row sources down the left; each cell is its row's image with the chosen layers' style taken from its column",
+        "顶部是列源图片，左侧是行源图片；每一格是该行的图片，只是所选层的风格取自该列",
+    ),
+    "sm_examples": ("Examples: click one", "示例：点击载入"),
+    "sm_limits": (
+        "Limits: 1–8 seeds per side (seeds 0–4294967295); ψ between 0 and 2.",
+        "限制：每边 1–8 个种子（种子 0–4294967295）；ψ 取 0 到 2。",
+    ),
+    "sm_none": (
+        "No StyleGAN model is installed yet (expected in `checkpoints/stylegan-avatars`).",
+        "尚未安装 StyleGAN 模型（应位于 `checkpoints/stylegan-avatars`）。",
     ),
     # -- super-resolution -------------------------------------------------------------------------------------------
     "tab_superres": ("Super-resolution", "超分辨率"),
@@ -326,6 +468,50 @@ ERRORS: dict[str, tuple[str, str]] = {
         "No lines found in {name}: upload dark lines on a light background, or choose “Upload a picture” to extract its edges.",
         "在 {name} 中没有找到线条：请上传浅色背景上的深色线稿，或选择“上传图片或照片”来自动提取边缘。",
     ),
+    "seeds_empty": (
+        "{name}: enter at least one seed, as whole numbers separated by commas (e.g. 1, 2, 3).",
+        "{name}：请至少输入一个种子，用逗号分隔的整数（例如 1, 2, 3）。",
+    ),
+    "seeds_not_integers": (
+        "{name} must be whole numbers separated by commas (e.g. 1, 2, 3); {value!r} is not one.",
+        "{name}必须是用逗号分隔的整数（例如 1, 2, 3）；{value!r} 不是整数。",
+    ),
+    "too_many_seeds": (
+        "{name}: at most {limit} seeds, got {count}.",
+        "{name}：最多 {limit} 个种子，收到了 {count} 个。",
+    ),
+    "seed_out_of_range": (
+        "{name}: every seed must be between 0 and {high}, got {value}.",
+        "{name}：每个种子都必须在 0 到 {high} 之间，收到的是 {value}。",
+    ),
+    "unknown_layers": (
+        "Layers must be one of {choices}, got {value!r}.",
+        "层的选择必须是 {choices} 之一，收到的是 {value!r}。",
+    ),
+    "reversed_layers": (
+        "The layer range is reversed: “From layer” {start} is above “To layer” {stop}. A range runs from the lower layer to the higher one (e.g. {stop} to {start}).",
+        "层范围颠倒了：“起始层” {start} 大于“结束层” {stop}。范围应从较低的层到较高的层（例如 {stop} 到 {start}）。",
+    ),
+    "empty_group": (
+        "{model} makes {size} px images and has no {group} layers ({pixels}): its {count} style layers are {layers}. Choose another group or a custom range.",
+        "{model} 生成 {size} 像素的图片，没有{group}（{pixels}）：它的 {count} 个风格层是 {layers}。请换一组，或使用自定义范围。",
+    ),
+    "unknown_noise": (
+        "Noise must be 'random', 'const' or 'none', got {value!r}.",
+        "噪声必须是 'random'、'const' 或 'none'，收到的是 {value!r}。",
+    ),
+    "needs_stylegan": (
+        "{value!r} is not a StyleGAN model: it has no mapping network or per-layer styles to mix. StyleGAN models: {choices}.",
+        "{value!r} 不是 StyleGAN 模型：它没有映射网络，也没有可混合的逐层风格。StyleGAN 模型：{choices}。",
+    ),
+    "w_needs_stylegan": (
+        "Only StyleGAN models have a W space, and {value!r} is not one: choose Z, or a StyleGAN model ({choices}).",
+        "只有 StyleGAN 模型才有 W 空间，而 {value!r} 不是：请选择 Z，或选择 StyleGAN 模型（{choices}）。",
+    ),
+    "unknown_space": (
+        "Latent space must be 'z' or 'w', got {value!r}.",
+        "潜在空间必须是 'z' 或 'w'，收到的是 {value!r}。",
+    ),
     "no_edges": (
         "No edges found in {name}: the picture looks flat. Try one with clear outlines.",
         "在 {name} 中没有找到边缘：这张图片几乎是纯色的。请换一张轮廓清晰的图片。",
@@ -399,6 +585,16 @@ NOTES: dict[str, tuple[str, str]] = {
         "No L1-only model of the same size is installed to compare with.",
         "没有安装同尺寸的仅 L1 模型可供对比。",
     ),
+    "sm_caption": (
+        "**Columns → layers {layers}** ({pixels}{group}); **rows → {rest}**. Row seeds: {rows} · column seeds: {columns} · ψ = {psi:g} · noise: {noise}.",
+        "**列 → 第 {layers} 层**（{pixels}{group}）；**行 → {rest}**。行种子：{rows} · 列种子：{columns} · ψ = {psi:g} · 噪声：{noise}。",
+    ),
+    "sm_rest": ("the other layers, {layers}", "其余的第 {layers} 层"),
+    "sm_rest_none": ("no layer: each cell is its column's image", "没有任何层：每一格就是所在列的图片"),
+    "sm_pixels": ("{low}–{high} px", "{low}–{high} 像素"),
+    "sm_pixel": ("{low} px", "{low} 像素"),
+    "sm_pixels_up": ("{low} px and up", "{low} 像素及以上"),
+    "sm_group": (", the {group} group", "，{group}"),
     # what imaging.decode_upload did to an upload (its notes are English; these are their translations)
     "animated image: only the first frame was used": (
         "Animated image: only the first frame was used.",
