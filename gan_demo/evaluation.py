@@ -7,20 +7,22 @@ and of generated images and measures how far apart the two are:
 
 With Inception-v3 pool features it is the FID. Offline, where Inception's weights
 cannot be downloaded, the features come from our own Fashion-MNIST classifier
-(`FeatureClassifier.embed`): the numbers are then comparable with each other,
-not with published FIDs.
+(`FeatureClassifier.embed`) or our avatar-attribute classifier (`AttributeClassifier.embed`): the numbers
+are then comparable with each other, not with published FIDs.
 """
 
 from __future__ import annotations
 
 import socket
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from . import ops
+from .checkpoint import load_model
 
 INCEPTION_SIZE = 299  # Inception-v3's input resolution
 INCEPTION_DOWNLOAD_TIMEOUT_S = 10.0
@@ -125,6 +127,36 @@ def generate_samples(
             chunk = index[i : i + batch]
             images[chunk] = ops.sample_class(model, c, seeds[chunk].tolist(), truncation)
     return images, labels
+
+
+class AvatarClassifier(NamedTuple):
+    model: nn.Module
+    name: str  # the checkpoint's folder name, for the cards
+    image_size: int  # what it was trained at: images are resized to this before it sees them
+    config: dict[str, Any]
+
+
+def load_attribute_classifier(path: str | Path) -> AvatarClassifier:
+    """The avatar-attribute classifier checkpoint (scripts/train.py --family classifier --dataset avatars)."""
+    model, config = load_model(path)
+    if config.get("role") != "classifier" or config.get("architecture") != "AttributeClassifier":
+        raise ValueError(f"{path} is not an avatar-attribute classifier ({config.get('architecture')!r})")
+    return AvatarClassifier(model, Path(path).name, config["image_size"], config)
+
+
+def resize_images(images: torch.Tensor, size: int, batch: int = 1000) -> torch.Tensor:
+    """(N, C, H, W) images in [-1, 1] -> (N, C, size, size), antialiased (a no-op at that size already)."""
+    if images.shape[-1] == size and images.shape[-2] == size:
+        return images
+    return torch.cat([
+        F.interpolate(chunk.clamp(-1, 1), size=(size, size), mode="bilinear", antialias=True)
+        for chunk in images.split(batch)
+    ])  # fmt: skip
+
+
+def classifier_statistics(classifier: AvatarClassifier, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean and covariance of the classifier's features of (N, C, H, W) images in [-1, 1] (resized to its size)."""
+    return feature_statistics(extract_features(classifier.model, resize_images(images, classifier.image_size)))
 
 
 class InceptionUnavailable(RuntimeError):

@@ -46,7 +46,7 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import evaluate_paired  # noqa: E402  (scripts/evaluate_paired.py: the translation table)
-from evaluate_paired import AvatarClassifier, load_attribute_classifier, resize_images, write_metrics  # noqa: E402
+from evaluate_paired import write_metrics  # noqa: E402
 
 from gan_demo import evaluation, ops  # noqa: E402
 from gan_demo.checkpoint import ModelRegistry, read_config, write_config  # noqa: E402
@@ -96,14 +96,14 @@ def log(message: str) -> None:
 
 @torch.inference_mode()
 def features_and_predictions(
-    classifier: AvatarClassifier, images: torch.Tensor, batch: int = 500
+    classifier: evaluation.AvatarClassifier, images: torch.Tensor, batch: int = 500
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """(N, 3, H, W) images in [-1, 1] -> the classifier's (N, D) features and (N, A) predicted attributes."""
     model = classifier.model
     device = next(model.parameters()).device
     features, predictions = [], []
     for chunk in images.split(batch):
-        embedded = model.embed(resize_images(chunk, classifier.image_size).to(device))
+        embedded = model.embed(evaluation.resize_images(chunk, classifier.image_size).to(device))
         features.append(embedded.float().cpu())
         predictions.append(model.attribute_predictions(model.classify(embedded)).cpu())
     return torch.cat(features), torch.cat(predictions)
@@ -155,7 +155,7 @@ def mixing_agreement(
 
 def style_mixing_labels(
     model: nn.Module,
-    classifier: AvatarClassifier,
+    classifier: evaluation.AvatarClassifier,
     layers: range,
     pairs: int,
     grid: int,
@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.monotonic()
     device = pick_device(args.device)
-    classifier = load_attribute_classifier(args.classifier)
+    classifier = evaluation.load_attribute_classifier(args.classifier)
     classifier.model.to(device)
     attributes = {name: len(values) for name, values in classifier.config["attributes"].items()}
     registry = ModelRegistry([args.checkpoints], device=device)

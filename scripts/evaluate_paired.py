@@ -30,17 +30,15 @@ import math
 import shlex
 import sys
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gan_demo import evaluation, ops  # noqa: E402
-from gan_demo.checkpoint import ModelRegistry, load_model, read_config, write_config  # noqa: E402
+from gan_demo.checkpoint import ModelRegistry, read_config, write_config  # noqa: E402
 from gan_demo.data import to_model_range  # noqa: E402
 from gan_demo.data.avatars import load_avatars  # noqa: E402
 from gan_demo.data.photos import load_photos, read_manifest  # noqa: E402
@@ -133,37 +131,6 @@ def evaluate_superres(registry: ModelRegistry, photos_root: Path) -> dict[str, d
     return results
 
 
-class AvatarClassifier(NamedTuple):
-    model: nn.Module
-    name: str  # the checkpoint's folder name, for the cards
-    image_size: int  # what it was trained at: images are resized to this before it sees them
-    config: dict[str, Any]
-
-
-def load_attribute_classifier(path: str | Path) -> AvatarClassifier:
-    """The avatar-attribute classifier checkpoint (scripts/train.py --family classifier --dataset avatars)."""
-    model, config = load_model(path)
-    if config.get("role") != "classifier" or config.get("architecture") != "AttributeClassifier":
-        raise ValueError(f"{path} is not an avatar-attribute classifier ({config.get('architecture')!r})")
-    return AvatarClassifier(model, Path(path).name, config["image_size"], config)
-
-
-def resize_images(images: torch.Tensor, size: int, batch: int = 1000) -> torch.Tensor:
-    """(N, C, H, W) images in [-1, 1] -> (N, C, size, size), antialiased (a no-op at that size already)."""
-    if images.shape[-1] == size and images.shape[-2] == size:
-        return images
-    return torch.cat([
-        F.interpolate(chunk.clamp(-1, 1), size=(size, size), mode="bilinear", antialias=True)
-        for chunk in images.split(batch)
-    ])  # fmt: skip
-
-
-def feature_statistics(classifier: AvatarClassifier, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mean and covariance of the classifier's features of (N, C, H, W) images in [-1, 1] (resized to its size)."""
-    features = evaluation.extract_features(classifier.model, resize_images(images, classifier.image_size))
-    return evaluation.feature_statistics(features)
-
-
 def other_real_avatars(root: Path, exclude: range, count: int) -> torch.Tensor:
     """The first `count` avatars of a prepared folder whose seeds are not in `exclude`, in [-1, 1]."""
     avatars = load_avatars(root)
@@ -176,7 +143,7 @@ def other_real_avatars(root: Path, exclude: range, count: int) -> torch.Tensor:
 def evaluate_translation(
     registry: ModelRegistry,
     avatars_root: Path,
-    classifier: AvatarClassifier | None = None,
+    classifier: evaluation.AvatarClassifier | None = None,
     floor_root: Path | None = None,
 ) -> dict[str, dict[str, Any]]:
     """L1 and PSNR of every translation model on the held-out avatars; with a classifier, the Fréchet distance in
@@ -188,12 +155,12 @@ def evaluate_translation(
     targets = avatars.images.float().div(127.5).sub(1)  # (N, 3, S, S)
     fd_reference, fd = None, {}  # the true avatars' feature statistics; what every model's FD is measured with
     if classifier is not None:
-        fd_reference = feature_statistics(classifier, targets)
+        fd_reference = evaluation.classifier_statistics(classifier, targets)
         fd["fd_features"] = f"{classifier.name} ({classifier.image_size} px)"
         if floor_root is not None:
             others = other_real_avatars(floor_root, avatars.seeds, len(targets))
             fd["frechet_distance_floor"] = evaluation.frechet_distance(
-                *feature_statistics(classifier, others), *fd_reference
+                *evaluation.classifier_statistics(classifier, others), *fd_reference
             )
     results: dict[str, dict[str, Any]] = {}
     outputs: dict[str, torch.Tensor] = {}
@@ -208,7 +175,7 @@ def evaluate_translation(
             "psnr": float(np.mean([10 * math.log10(255**2 / m) for m in mse.tolist()])),
         }
         if fd_reference is not None:
-            distance = evaluation.frechet_distance(*feature_statistics(classifier, fakes), *fd_reference)
+            distance = evaluation.frechet_distance(*evaluation.classifier_statistics(classifier, fakes), *fd_reference)
             results[name].update(frechet_distance=distance, **fd)
     sketches = avatars.sketches[:SHOWN].float().div(127.5).sub(1).expand(-1, 3, -1, -1)
     figure = grid_image(torch.cat([sketches, *outputs.values(), targets[:SHOWN]]), nrow=SHOWN)
@@ -256,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     if (Path(args.avatars) / "dataset.json").exists():
         classifier = None
         if args.classifier != "none" and Path(args.classifier).exists():
-            classifier = load_attribute_classifier(args.classifier)
+            classifier = evaluation.load_attribute_classifier(args.classifier)
         elif args.classifier != "none":
             print(f"no classifier at {args.classifier}: translation FD skipped", file=sys.stderr)
         floor_root = Path(args.floor_avatars) if (Path(args.floor_avatars) / "dataset.json").exists() else None

@@ -58,8 +58,8 @@ def write_avatars(root: Path, first_seed: int, count: int, size: int) -> Path:
     return root
 
 
-def as_avatar_classifier(model: AttributeClassifier, size: int = 16) -> evaluate_paired.AvatarClassifier:
-    return evaluate_paired.AvatarClassifier(model, "tiny-classifier", size, {"attributes": ATTRIBUTES})
+def as_avatar_classifier(model: AttributeClassifier, size: int = 16) -> evaluation.AvatarClassifier:
+    return evaluation.AvatarClassifier(model, "tiny-classifier", size, {"attributes": ATTRIBUTES})
 
 
 def test_attribute_classifier_shapes_and_strict_round_trip(tmp_path: Path) -> None:
@@ -123,13 +123,13 @@ def test_frechet_distance_in_classifier_features() -> None:
     colours = torch.rand(64, 3, 1, 1, generator=generator) * 2 - 1  # flat colours, like avatar backgrounds
     real = (colours + 0.1 * torch.randn(64, 3, 32, 32, generator=generator)).clamp(-1, 1)
     other = real * 0.3 - 0.5  # darker, less varied
-    stats = evaluate_paired.feature_statistics(classifier, real)
+    stats = evaluation.classifier_statistics(classifier, real)
     assert stats[0].shape == (8,)
-    assert evaluation.frechet_distance(*stats, *evaluate_paired.feature_statistics(classifier, real)) < 1e-6
-    assert evaluation.frechet_distance(*stats, *evaluate_paired.feature_statistics(classifier, other)) > 1e-3
+    assert evaluation.frechet_distance(*stats, *evaluation.classifier_statistics(classifier, real)) < 1e-6
+    assert evaluation.frechet_distance(*stats, *evaluation.classifier_statistics(classifier, other)) > 1e-3
     # The evaluation resizes to the classifier's size before it embeds, and predicts from the same features.
     features, labels = evaluate_avatars.features_and_predictions(classifier, real)
-    resized = evaluate_paired.resize_images(real, 16)
+    resized = evaluation.resize_images(real, 16)
     assert resized.shape == (64, 3, 16, 16)
     assert torch.allclose(features, evaluation.extract_features(classifier.model, resized), atol=1e-6)
     assert torch.equal(labels, classifier.model.attribute_predictions(classifier.model(resized)))
