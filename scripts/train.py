@@ -55,6 +55,7 @@ HELP = {
     "r1_gamma": "stylegan: weight of the R1 gradient penalty on real images",
     "r1_every": "stylegan: apply R1 every this many steps (lazy regularisation)",
     "mixing_prob": "stylegan: share of batches generated from two latents mixed at a random layer",
+    "augment": "stylegan: DiffAugment for the discriminator, a comma list of color, translation, cutout (unset: none)",
     "scale": "srgan: the upscaling factor (2, 4 or 8)",
     "init_from": "srgan: start the generator from this checkpoint (the GAN stage starts from the PSNR-oriented model)",
     "l1_weight": "pix2pix: weight (lambda) of the L1 loss beside the adversarial loss",

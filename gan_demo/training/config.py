@@ -66,6 +66,7 @@ class TrainConfig:
     r1_gamma: float = 0.05  # stylegan: weight of the R1 penalty on real images
     r1_every: int = 16  # stylegan: lazy regularisation, the R1 penalty every this many steps
     mixing_prob: float = 0.9  # stylegan: share of batches trained with two latents (style-mixing regularisation)
+    augment: str = ""  # stylegan: DiffAugment policy for D's inputs, e.g. "color,translation,cutout"
     ema_decay: float = 0.999
     seed: int = 0
     log_every: int = 50

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -39,7 +41,7 @@ def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) 
     return (grads.flatten(1).norm(dim=1) - 1).square().mean()
 
 
-def r1_penalty(discriminator: nn.Module, real: torch.Tensor) -> torch.Tensor:
+def r1_penalty(discriminator: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor) -> torch.Tensor:
     """R1 (Mescheder et al. 2018): E[||grad D(x)||^2] on real images, which keeps D from
     sharpening its gradients around the data and stabilises StyleGAN's training."""
     real = real.detach().requires_grad_(True)

@@ -11,6 +11,7 @@ import torch
 from ..data import load_dataset, to_model_range
 from ..imaging import grid_image
 from ..models import StyleGANDiscriminator, StyleGANGenerator
+from .augment import diff_augment, parse_policy
 from .base import BaseTrainer, BatchSampler
 from .ema import make_ema, update_ema
 from .losses import d_bce_loss, g_nonsaturating_loss, r1_penalty
@@ -35,6 +36,7 @@ class StyleGANTrainer(BaseTrainer):
         ).to(self.device)
         self.d = StyleGANDiscriminator(base_channels=cfg.d_channels, max_channels=cfg.g_max_channels, **common)
         self.d.to(self.device)
+        self.augment = parse_policy(cfg.augment)
         self.g_ema = make_ema(self.g)
         self.opt_g = torch.optim.Adam(self.g.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
         self.opt_d = torch.optim.Adam(self.d.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
@@ -50,7 +52,8 @@ class StyleGANTrainer(BaseTrainer):
             f"noise and skip toRGB outputs; {g_params / 1e6:.2f} M generator parameters. Trained against a residual "
             "discriminator with minibatch standard deviation, the non-saturating logistic loss, lazy R1 "
             f"(gamma {cfg.r1_gamma}, every {cfg.r1_every} steps) and style-mixing regularisation "
-            f"(p = {cfg.mixing_prob})."
+            f"(p = {cfg.mixing_prob})"
+            + (f"; D sees its inputs through DiffAugment ({', '.join(self.augment)})." if self.augment else ".")
         )
 
     def stateful(self) -> dict[str, Any]:
@@ -72,6 +75,10 @@ class StyleGANTrainer(BaseTrainer):
             ws[:, cutoff:] = w2[:, None]
         return ws
 
+    def discriminate(self, images: torch.Tensor) -> torch.Tensor:
+        """D's logits for images seen through the run's augmentation (differentiable, so G learns through it)."""
+        return self.d_train(diff_augment(images, self.augment))
+
     def _fake(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
         ws = self._mixed_ws(n)
         return self.g.synthesis(ws, noise_mode="random"), ws
@@ -85,11 +92,11 @@ class StyleGANTrainer(BaseTrainer):
             fake, _ = self._fake(real.shape[0])
         self.opt_d.zero_grad(set_to_none=True)
         with self.autocast():
-            real_out, fake_out = self.d_train(real).float(), self.d_train(fake).float()
+            real_out, fake_out = self.discriminate(real).float(), self.discriminate(fake).float()
         d_loss = d_bce_loss(real_out, fake_out)
         loss = d_loss
         if cfg.r1_gamma and self.step % cfg.r1_every == 0:
-            r1 = r1_penalty(self.d_train, real)  # in fp32: a double backward
+            r1 = r1_penalty(self.discriminate, real)  # in fp32: a double backward
             loss = loss + cfg.r1_gamma / 2 * r1 * cfg.r1_every
             out["r1"] = r1.detach()
         loss.backward()
@@ -102,7 +109,7 @@ class StyleGANTrainer(BaseTrainer):
         self.d.requires_grad_(False)
         with self.autocast():
             fake, ws = self._fake(cfg.batch_size)
-            g_loss = g_nonsaturating_loss(self.d_train(fake).float())
+            g_loss = g_nonsaturating_loss(self.discriminate(fake).float())
         g_loss.backward()
         self.d.requires_grad_(True)
         self.opt_g.step()
