@@ -304,7 +304,7 @@ class BaseTrainer:
             "final_losses": {k: sum(v) / len(v) for k, v in final.items()},
         }
         self.export_model(directory, training)
-        plot_losses(self.log_path, directory / "losses.png", title=f"{directory.name} ({cfg.family})")
+        plot_losses(self.log_path, directory / "losses.png", title=f"{cfg.title or directory.name} ({cfg.family})")
         write_model_card(directory)
         return directory
 
