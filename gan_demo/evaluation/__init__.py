@@ -1,4 +1,5 @@
-"""Sample-quality metrics: the Fréchet distance between feature distributions, and class fidelity.
+"""Sample-quality metrics: the Fréchet distance between feature distributions, and class fidelity
+(the multi-scale sliced Wasserstein distance, which needs no learned features, is in swd.py).
 
 The Fréchet distance (Heusel et al. 2017) fits a Gaussian to the features of real
 and of generated images and measures how far apart the two are:
@@ -21,8 +22,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import ops
-from .checkpoint import load_model
+from .. import ops
+from ..checkpoint import load_model
+from .swd import SlicedWasserstein, blurred, sliced_wasserstein, swd_table  # noqa: F401  (re-exported)
 
 INCEPTION_SIZE = 299  # Inception-v3's input resolution
 INCEPTION_DOWNLOAD_TIMEOUT_S = 10.0
