@@ -1,9 +1,14 @@
-"""Measure every generator checkpoint: Fréchet distance, class fidelity, and Inception FID when available.
+"""Measure every generator checkpoint: Fréchet distance, sliced Wasserstein distance, class fidelity, and
+Inception FID when available.
 
 The Fréchet distance (FD) uses the evaluation classifier's features (Inception's
 weights cannot be downloaded offline), between generated images and the test
 split. Its floor is the FD between real images (train subset vs test): a model
-cannot be expected to beat it. Class fidelity is the share of a conditional
+cannot be expected to beat it. The multi-scale sliced Wasserstein distance (SWD,
+Karras et al. 2018; gan_demo/evaluation/swd.py) compares 7x7 patches of the
+Laplacian pyramid levels (28 and 14 px) and needs no classifier; beside the same
+floor it is given for "blurred real" images (the train subset halved and enlarged
+back), a reference for soft pictures. Class fidelity is the share of a conditional
 model's images that the classifier assigns to the class that was asked for.
 
 Examples (from the repository root):
@@ -44,6 +49,7 @@ FLOOR_SEED = 0
 SAMPLE_SEED_OFFSET = 0  # generated image i comes from seed SAMPLE_SEED_OFFSET + i
 INCEPTION_BATCH = 50  # 299x299 inputs: keep a batch's activations to a few GB
 FIDELITY_TARGET = 0.90
+SWD_SEED = 0  # the SWD's neighbourhoods and directions: the same for every set
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -86,8 +92,8 @@ def evaluate_model(
     num_samples: int,
     inception: evaluation.InceptionFeatures | None,
     inception_test_stats: tuple[torch.Tensor, torch.Tensor] | None,
-) -> dict[str, Any]:
-    """FD (and Inception FID, class fidelity where they apply) of one generator's samples."""
+) -> tuple[dict[str, Any], torch.Tensor]:
+    """FD (and Inception FID, class fidelity where they apply) of one generator's samples, and the samples."""
     images, labels = evaluation.generate_samples(model, num_samples, SAMPLE_SEED_OFFSET)
     result: dict[str, Any] = {
         "frechet_distance": evaluation.frechet_distance(
@@ -103,7 +109,22 @@ def evaluate_model(
         result["inception_fid"] = evaluation.frechet_distance(
             *evaluation.feature_statistics(features), *inception_test_stats
         )
-    return result
+    return result, images
+
+
+def measure_swd(
+    samples: dict[str, torch.Tensor], results: dict[str, dict[str, Any]], real: torch.Tensor, reference: torch.Tensor
+) -> dict[str, evaluation.SlicedWasserstein]:
+    """SWD of each model's samples (into results[name]["swd"]) against `reference` (test images), and of the
+    references: "floor" (other real images) and "blurred_real" (those halved and enlarged back). One pass, so
+    the reference's projections are sorted once; every set is cut to the reference's count."""
+    count = len(reference)
+    floor, soft, *models = evaluation.sliced_wasserstein(
+        reference, [real, evaluation.blurred(real), *(images[:count] for images in samples.values())], seed=SWD_SEED
+    )
+    for name, swd in zip(samples, models, strict=True):
+        results[name]["swd"] = swd
+    return {"floor": floor, "blurred_real": soft}
 
 
 def significant(x: float, digits: int = 4) -> float:
@@ -111,12 +132,23 @@ def significant(x: float, digits: int = 4) -> float:
     return float(f"{x:.{digits}g}")
 
 
-def card_metrics(result: dict[str, Any], floor: float, classifier_name: str, num_samples: int) -> dict[str, Any]:
+def card_metrics(
+    result: dict[str, Any],
+    floor: float,
+    swd_references: dict[str, evaluation.SlicedWasserstein],
+    swd_count: int,
+    classifier_name: str,
+    num_samples: int,
+) -> dict[str, Any]:
     """What goes into config.json's `metrics`: rounded values, and how they were measured."""
     metrics: dict[str, Any] = {
         "frechet_distance": significant(result["frechet_distance"]),
         "frechet_distance_floor": significant(floor),
         "fd_features": classifier_name,
+        "swd_x1e3": result["swd"].as_metrics(),
+        **{f"swd_x1e3_{name}": swd.as_metrics() for name, swd in swd_references.items()},
+        "swd_images": f"{swd_count:,} samples vs the first {swd_count:,} test images; floor: {swd_count:,} train "
+        "images; blurred_real: those halved and enlarged back",
     }
     if "class_fidelity" in result:
         metrics["class_fidelity"] = round(result["class_fidelity"], 4)
@@ -193,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     results: dict[str, dict[str, Any]] = {}
+    samples: dict[str, torch.Tensor] = {}
+    directories: dict[str, Path] = {}
     for directory in generator_directories(Path(args.checkpoints)):
         name = directory.name
         model, config = load_model(directory, device)
@@ -201,12 +235,26 @@ def main(argv: list[str] | None = None) -> int:
             continue
         log(f"{name}: {args.num_samples:,} samples ...")
         t0 = time.monotonic()
-        results[name] = evaluate_model(
+        results[name], samples[name] = evaluate_model(
             model, config, classifier, test_stats, args.num_samples, inception, inception_test_stats
         )
+        directories[name] = directory
         log(f"{name}: done in {time.monotonic() - t0:.0f} s")
-        if args.update_cards:
-            config["metrics"] = card_metrics(results[name], floor, classifier_name, args.num_samples)
+
+    if not results:
+        print(f"No generator checkpoints under {args.checkpoints}.")
+        return 0
+    t0 = time.monotonic()
+    count = min(args.num_samples, len(train_images), len(test_images))
+    log(f"SWD of {len(samples)} models, the floor and blurred real images against {count:,} test images ...")
+    swd_references = measure_swd(samples, results, train_images[:count], test_images[:count])
+    log(f"SWD: done in {time.monotonic() - t0:.0f} s")
+    if args.update_cards:
+        for name, directory in directories.items():
+            config = read_config(directory)
+            config["metrics"] = card_metrics(
+                results[name], floor, swd_references, count, classifier_name, args.num_samples
+            )
             write_config(directory, config)
             write_model_card(directory)
 
@@ -219,16 +267,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.num_samples != len(test_images):
         print("(FD is biased upwards at small sample sizes: compare models at the same --num-samples.)")
     print()
+    print(markdown_table(results, floor, inception_note))
     print(
-        markdown_table(results, floor, inception_note)
-        if results
-        else f"No generator checkpoints under {args.checkpoints}."
+        f"\nSWD x 10^3 (Karras et al. 2018): 7x7 neighbourhoods of the Laplacian pyramid levels, {count:,} images vs "
+        f"the first {count:,} test images; floor: {count:,} real train images; blurred real: those halved and "
+        "enlarged back (bilinear).\n"
     )
+    rows = {name: r["swd"] for name, r in results.items()}
+    floor_swd, blurred_swd = swd_references.values()
+    print(evaluation.swd_table({**rows, "real vs real (floor)": floor_swd, "blurred real": blurred_swd}))
     per_class = per_class_table(results)
     if per_class:
         print("\nClass fidelity per class:\n")
         print(per_class)
-    if args.update_cards and results:
+    if args.update_cards:
         print(f"\nUpdated config.json and README.md of: {', '.join(results)}")
     log(f"total {time.monotonic() - started:.0f} s")
     return 0

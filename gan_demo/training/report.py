@@ -122,6 +122,8 @@ def write_model_card(directory: str | Path) -> None:
                 lines.append(f"- {k}:")
                 for name, values in v.items():
                     lines.append(f"  - {name}: " + ", ".join(f"{m} {x}" for m, x in values.items()))
+            elif isinstance(v, dict):  # e.g. the SWD per level, class fidelity per class
+                lines.append(f"- {k}: " + ", ".join(f"{m} {x}" for m, x in v.items()))
             else:
                 lines.append(f"- {k}: {v}")
     extras = [
