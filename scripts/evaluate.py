@@ -112,21 +112,6 @@ def evaluate_model(
     return result, images
 
 
-def measure_swd(
-    samples: dict[str, torch.Tensor], results: dict[str, dict[str, Any]], real: torch.Tensor, reference: torch.Tensor
-) -> dict[str, evaluation.SlicedWasserstein]:
-    """SWD of each model's samples (into results[name]["swd"]) against `reference` (test images), and of the
-    references: "floor" (other real images) and "blurred_real" (those halved and enlarged back). One pass, so
-    the reference's projections are sorted once; every set is cut to the reference's count."""
-    count = len(reference)
-    floor, soft, *models = evaluation.sliced_wasserstein(
-        reference, [real, evaluation.blurred(real), *(images[:count] for images in samples.values())], seed=SWD_SEED
-    )
-    for name, swd in zip(samples, models, strict=True):
-        results[name]["swd"] = swd
-    return {"floor": floor, "blurred_real": soft}
-
-
 def significant(x: float, digits: int = 4) -> float:
     """Round to significant digits: FDs in classifier features can be far below 1."""
     return float(f"{x:.{digits}g}")
@@ -135,7 +120,7 @@ def significant(x: float, digits: int = 4) -> float:
 def card_metrics(
     result: dict[str, Any],
     floor: float,
-    swd_references: dict[str, evaluation.SlicedWasserstein],
+    swd: dict[str, dict[str, float]],
     swd_count: int,
     classifier_name: str,
     num_samples: int,
@@ -145,8 +130,7 @@ def card_metrics(
         "frechet_distance": significant(result["frechet_distance"]),
         "frechet_distance_floor": significant(floor),
         "fd_features": classifier_name,
-        "swd_x1e3": result["swd"].as_metrics(),
-        **{f"swd_x1e3_{name}": swd.as_metrics() for name, swd in swd_references.items()},
+        **swd,
         "swd_images": f"{swd_count:,} samples vs the first {swd_count:,} test images; floor: {swd_count:,} train "
         "images; blurred_real: those halved and enlarged back",
     }
@@ -247,13 +231,13 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.monotonic()
     count = min(args.num_samples, len(train_images), len(test_images))
     log(f"SWD of {len(samples)} models, the floor and blurred real images against {count:,} test images ...")
-    swd_references = measure_swd(samples, results, train_images[:count], test_images[:count])
+    swd = evaluation.swd_against_real(test_images[:count], samples, train_images[:count], seed=SWD_SEED)
     log(f"SWD: done in {time.monotonic() - t0:.0f} s")
     if args.update_cards:
         for name, directory in directories.items():
             config = read_config(directory)
             config["metrics"] = card_metrics(
-                results[name], floor, swd_references, count, classifier_name, args.num_samples
+                results[name], floor, evaluation.swd_metrics(swd, name), count, classifier_name, args.num_samples
             )
             write_config(directory, config)
             write_model_card(directory)
@@ -273,9 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         f"the first {count:,} test images; floor: {count:,} real train images; blurred real: those halved and "
         "enlarged back (bilinear).\n"
     )
-    rows = {name: r["swd"] for name, r in results.items()}
-    floor_swd, blurred_swd = swd_references.values()
-    print(evaluation.swd_table({**rows, "real vs real (floor)": floor_swd, "blurred real": blurred_swd}))
+    print(evaluation.swd_table(swd))
     per_class = per_class_table(results)
     if per_class:
         print("\nClass fidelity per class:\n")

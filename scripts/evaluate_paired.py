@@ -13,6 +13,10 @@ the L1-only model by construction. The Fréchet distance (FD) measures realism i
 avatar-attribute classifier's features (checkpoints/classifier-avatars, at its 64 px) of the
 translated avatars and of the true ones. Its floor is the FD between the true avatars and as many
 other real avatars (--floor-avatars, seeds not among the evaluated ones), resized the same way.
+The multi-scale sliced Wasserstein distance (SWD, gan_demo/evaluation/swd.py) compares the
+translations' 7x7 patches at every Laplacian-pyramid level (128 down to 16 px) with the true
+avatars', with no classifier in between; with --floor-avatars, beside the same real-vs-real floor
+and "blurred real" (those other avatars halved and enlarged back), a reference for soft pictures.
 
 Both write comparison.png (crops side by side) into each model's directory, and
 with --update-cards the metrics into its config.json and README.md.
@@ -146,19 +150,20 @@ def evaluate_translation(
     classifier: evaluation.AvatarClassifier | None = None,
     floor_root: Path | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """L1 and PSNR of every translation model on the held-out avatars; with a classifier, the Fréchet distance in
-    its features, and with other real avatars in `floor_root`, its floor (as "frechet_distance_floor")."""
+    """L1, PSNR and SWD of every translation model on the held-out avatars; with a classifier, the Fréchet distance
+    in its features; with other real avatars in `floor_root`, the floors (as "frechet_distance_floor" and
+    "swd_x1e3_floor") and the SWD of those avatars blurred ("swd_x1e3_blurred_real")."""
     names = registry.names(task="translation")
     if not names:
         return {}
     avatars = load_avatars(avatars_root)
     targets = avatars.images.float().div(127.5).sub(1)  # (N, 3, S, S)
     fd_reference, fd = None, {}  # the true avatars' feature statistics; what every model's FD is measured with
+    others = other_real_avatars(floor_root, avatars.seeds, len(targets)) if floor_root is not None else None
     if classifier is not None:
         fd_reference = evaluation.classifier_statistics(classifier, targets)
         fd["fd_features"] = f"{classifier.name} ({classifier.image_size} px)"
-        if floor_root is not None:
-            others = other_real_avatars(floor_root, avatars.seeds, len(targets))
+        if others is not None:
             fd["frechet_distance_floor"] = evaluation.frechet_distance(
                 *evaluation.classifier_statistics(classifier, others), *fd_reference
             )
@@ -167,7 +172,7 @@ def evaluate_translation(
     for name in names:
         model = registry.get(name).model
         fakes = torch.cat([ops.translate(model, batch) for batch in avatars.sketches.split(100)])
-        outputs[name] = fakes[:SHOWN]
+        outputs[name] = fakes
         errors = (fakes.clamp(-1, 1) - targets).abs().mul(127.5)  # 0-255 units
         mse = errors.square().flatten(1).mean(1)
         results[name] = {
@@ -177,8 +182,12 @@ def evaluate_translation(
         if fd_reference is not None:
             distance = evaluation.frechet_distance(*evaluation.classifier_statistics(classifier, fakes), *fd_reference)
             results[name].update(frechet_distance=distance, **fd)
+    swd = evaluation.swd_against_real(targets, outputs, others)
+    for name in names:
+        results[name].update(evaluation.swd_metrics(swd, name))
     sketches = avatars.sketches[:SHOWN].float().div(127.5).sub(1).expand(-1, 3, -1, -1)
-    figure = grid_image(torch.cat([sketches, *outputs.values(), targets[:SHOWN]]), nrow=SHOWN)
+    shown = [images[:SHOWN] for images in outputs.values()]
+    figure = grid_image(torch.cat([sketches, *shown, targets[:SHOWN]]), nrow=SHOWN)
     for name in names:
         figure.save(registry.directory(name) / "comparison.png")
     seeds = avatars.seeds
@@ -200,6 +209,11 @@ def evaluate_translation(
         if "frechet_distance" in r:
             cells = f" {r['frechet_distance']:.4g} | {r.get('frechet_distance_floor', float('nan')):.4g} |"
         print(f"| {name} | {r['l1']:.4f} | {r['psnr']:.2f} |{cells}")
+    n = len(targets)
+    reference = f"{n} other real avatars" if others is not None else "none (no prepared --floor-avatars)"
+    print(f"\nSWD x 10^3: 7x7 patches of each Laplacian-pyramid level, {n} translated vs {n} true avatars; floor and")
+    print(f"blurred real: {reference}.\n")
+    print(evaluation.swd_table(swd))
     return results
 
 

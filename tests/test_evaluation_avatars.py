@@ -198,8 +198,12 @@ def test_evaluate_avatars_end_to_end_updates_the_cards(tmp_path: Path, capsys: p
     assert set(metrics["style_mixing_coarse"]) == {"top", "accessory", "hair_color", "skin_color", "clothing_color",
                                                    "background_color"}  # fmt: skip
     assert "style_mixing_middle" in (checkpoints / "tiny-stylegan" / "README.md").read_text()
+    assert set(metrics["swd_x1e3"]) == set(metrics["swd_x1e3_psi0.5"]) == {"16 px", "average"}
+    assert metrics["swd_x1e3_floor"]["average"] > 0 and metrics["swd_x1e3_blurred_real"]["average"] > 0
+    assert "| StyleGAN, ψ = 0.5 | " in out and "| blurred real |" in out
     translation = read_config(checkpoints / "tiny-pix2pix")["metrics"]
     assert translation["frechet_distance"] >= 0 and translation["frechet_distance_floor"] >= 0 and "psnr" in translation
+    assert set(translation["swd_x1e3"]) == {"32 px", "16 px", "average"} and "swd_x1e3_blurred_real" in translation
     classifier_metrics = read_config(tmp_path / "clf")["metrics"]
     assert 0 <= classifier_metrics["accuracy_64px_renders"] <= 1
 

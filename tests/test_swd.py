@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import evaluate  # scripts/evaluate.py (tests/conftest.py puts scripts/ on the path)
 import pytest
 import torch
 import torchvision.transforms.functional as TF
 
 from gan_demo import evaluation
+from gan_demo.checkpoint import read_config, save_model
 from gan_demo.data import load_dataset, to_model_range
 from gan_demo.evaluation.swd import laplacian_pyramid, pyramid_up, swd_levels
+from gan_demo.models import DCGANGenerator
 
 DIRECTIONS = 64  # fewer than the metric's 512: enough for these comparisons, and quick
 
@@ -97,3 +102,30 @@ def test_blurred_reference_keeps_the_shape_and_flat_images() -> None:
     edges[..., 14:] = 1
     soft = evaluation.blurred(edges)
     assert soft.shape == edges.shape and 0 < soft[0, 0, 0, 13] < 1  # the edge is now a ramp
+
+
+def test_evaluate_script_prints_and_records_the_swd(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """scripts/evaluate.py on an untrained generator against the shipped classifier: the SWD table with its floor
+    and blurred reference, and the card's metrics."""
+
+    def offline(*args: object, **kwargs: object) -> None:
+        raise evaluation.InceptionUnavailable("offline in the tests")
+
+    monkeypatch.setattr(evaluation, "load_inception", offline)
+    torch.manual_seed(0)
+    generator = DCGANGenerator(latent_dim=8, base_channels=4).eval()
+    directory = tmp_path / "checkpoints" / "tiny-dcgan"
+    save_model(generator, directory, task="sample", dataset="fashion-mnist", image_size=28, image_channels=1)
+    argv = ["--checkpoints", str(tmp_path / "checkpoints"), "--num-samples", "20", "--update-cards", "--device", "cpu"]
+    assert evaluate.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "| images | SWD 28 px ↓ | SWD 14 px ↓ | SWD average ↓ |" in out
+    assert "| tiny-dcgan |" in out and "| real vs real (floor) |" in out and "| blurred real |" in out
+    metrics = read_config(directory)["metrics"]
+    assert set(metrics["swd_x1e3"]) == {"28 px", "14 px", "average"}
+    # An untrained generator's noise is further from real clothes than real clothes are from each other.
+    assert metrics["swd_x1e3"]["average"] > metrics["swd_x1e3_floor"]["average"] > 0
+    assert metrics["swd_x1e3_blurred_real"]["28 px"] > metrics["swd_x1e3_floor"]["28 px"]
+    assert "- swd_x1e3: 28 px " in (directory / "README.md").read_text()

@@ -24,7 +24,16 @@ from torch import nn
 
 from .. import ops
 from ..checkpoint import load_model
-from .swd import SlicedWasserstein, blurred, sliced_wasserstein, swd_table  # noqa: F401  (re-exported)
+from .swd import (  # noqa: F401  (re-exported)
+    BLURRED,
+    FLOOR,
+    SlicedWasserstein,
+    blurred,
+    sliced_wasserstein,
+    swd_against_real,
+    swd_metrics,
+    swd_table,
+)
 
 INCEPTION_SIZE = 299  # Inception-v3's input resolution
 INCEPTION_DOWNLOAD_TIMEOUT_S = 10.0

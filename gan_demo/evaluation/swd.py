@@ -205,3 +205,27 @@ def swd_table(rows: dict[str, SlicedWasserstein]) -> str:
         cells = [f"{swd.levels[side]:.3f}" for side in sides]
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {swd.average:.3f} |")
     return "\n".join(lines)
+
+
+FLOOR = "real vs real (floor)"  # other real images against the reference: what a perfect generator scores
+BLURRED = "blurred real"  # those halved and enlarged back: what soft pictures score
+
+
+def swd_against_real(
+    reference: torch.Tensor, candidates: dict[str, torch.Tensor], others: torch.Tensor | None, seed: int = 0
+) -> dict[str, SlicedWasserstein]:
+    """The SWD of each named candidate set (cut to the reference's count) against the real `reference` images, and
+    given `others`, as many other real images, of them (FLOOR) and of them blurred (BLURRED). In one pass, so the
+    reference's projections are sorted once."""
+    sets = dict(candidates)
+    if others is not None:
+        sets.update({FLOOR: others, BLURRED: blurred(others)})
+    count = len(reference)
+    distances = sliced_wasserstein(reference, [images[:count] for images in sets.values()], seed=seed)
+    return dict(zip(sets, distances, strict=True))
+
+
+def swd_metrics(distances: dict[str, SlicedWasserstein], name: str) -> dict[str, dict[str, float]]:
+    """A model's card metrics: its SWD per level and, where measured, the floor's and the blurred reference's."""
+    keys = {name: "swd_x1e3", FLOOR: "swd_x1e3_floor", BLURRED: "swd_x1e3_blurred_real"}
+    return {key: distances[label].as_metrics() for label, key in keys.items() if label in distances}
