@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.util
 import sys
 import types
 import typing
@@ -78,6 +79,8 @@ HELP = {
     "ema_decay": "decay of the exponential moving average of generator weights that is exported",
     "seed": "seeds weights, batches and noise: the same seed and hardware give the same run",
     "device": "cpu, cuda, cuda:1, mps; unset: CUDA if available, else CPU",
+    "tensorboard": "also write TensorBoard event files (losses, D(x) and D(G(z)), sample grids) to <out>/tensorboard; "
+    "watch with: tensorboard --logdir <out>. Needs pip install tensorboard",
 }
 
 
@@ -109,6 +112,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.test_root is not None and args.family != "classifier":
         parser.error("--test-root goes with --family classifier")
+    if args.tensorboard and args.family == "classifier":
+        parser.error("--tensorboard goes with the GAN families, not --family classifier")
+    if args.tensorboard and importlib.util.find_spec("tensorboard") is None:
+        parser.error("--tensorboard needs the tensorboard package: pip install tensorboard (or leave the option out)")
     return args
 
 

@@ -28,7 +28,7 @@ from tqdm import tqdm
 from .. import checkpoint
 from ..device import pick_device
 from .config import RUN_IDENTITY, TrainConfig
-from .report import describe_hardware, plot_losses, read_log, write_model_card
+from .report import PROGRESS_KEYS, TensorBoardLog, describe_hardware, plot_losses, read_log, write_model_card
 from .state import load_state, save_state
 
 
@@ -137,6 +137,11 @@ class BaseTrainer:
         self.build()
         self._load_or_start()
         self.commands.append(self.command)
+        self.tensorboard = (
+            TensorBoardLog(self.out / "tensorboard", self.step, self.command)
+            if cfg.tensorboard and self.dist.is_main
+            else None
+        )
 
     # -- what a family provides ----------------------------------------------------------------------------
 
@@ -246,7 +251,10 @@ class BaseTrainer:
                 bar.set_postfix({k: f"{v:.3f}" for k, v in values.items() if k.endswith("loss")})
                 window = {}
             if self.dist.is_main and self.step % cfg.sample_every == 0:
-                self.save_samples(self.out / "samples" / f"step_{self.step:07d}.png")
+                path = self.out / "samples" / f"step_{self.step:07d}.png"
+                self.save_samples(path)
+                if self.tensorboard:
+                    self.tensorboard.image("samples", path, self.step)
             if self.step % cfg.checkpoint_every == 0:
                 self._checkpoint(started)
                 started = time.monotonic()
@@ -254,6 +262,9 @@ class BaseTrainer:
         bar.close()
         self._checkpoint(started)
         exported = self.export() if self.dist.is_main else None
+        if self.tensorboard:
+            self.tensorboard.image("samples", exported / "samples.png", self.step)  # the exported EMA generator's
+            self.tensorboard.close()
         if self.dist.world_size > 1:
             dist.barrier()
         return exported
@@ -275,6 +286,8 @@ class BaseTrainer:
         row["train_seconds"] = round(self.train_seconds + elapsed, 2)
         with self.log_path.open("a") as f:
             f.write(json.dumps(row) + "\n")
+        if self.tensorboard:
+            self.tensorboard.scalars(row)
 
     # -- outputs -------------------------------------------------------------------------------------------
 
@@ -286,7 +299,7 @@ class BaseTrainer:
         final: dict[str, list[float]] = {}
         for row in rows:
             for k, v in row.items():
-                if k not in ("step", "epoch", "images_seen", "train_seconds"):
+                if k not in PROGRESS_KEYS:
                     final.setdefault(k, []).append(v)
         training = {
             "family": cfg.family,

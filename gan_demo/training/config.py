@@ -76,6 +76,7 @@ class TrainConfig:
     device: str | None = None
     resume: bool = False
     max_minutes: float | None = None  # stop cleanly (state saved, model exported) after this long
+    tensorboard: bool = False  # also write TensorBoard event files to <out>/tensorboard (optional dependency)
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:

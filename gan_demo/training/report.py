@@ -8,7 +8,12 @@ import platform
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
+from PIL import Image
+
+PROGRESS_KEYS = ("step", "epoch", "images_seen", "train_seconds")  # the log's bookkeeping, beside the losses
+D_OUTPUTS = {"d_real": "D(x) real", "d_fake": "D(G(z)) generated"}  # mean discriminator outputs, as logged
 
 
 def describe_hardware(device: torch.device) -> str:
@@ -45,7 +50,7 @@ def plot_losses(log_path: str | Path, out_path: str | Path, title: str = "") -> 
     has_d = "d_real" in rows[-1]
     fig, axes = plt.subplots(1, 2 if has_d else 1, figsize=(11 if has_d else 6, 3.8), squeeze=False)
     ax_loss = axes[0, 0]
-    keys = [k for k in rows[-1] if k not in ("step", "epoch", "images_seen", "train_seconds", "d_real", "d_fake")]
+    keys = [k for k in rows[-1] if k not in (*PROGRESS_KEYS, *D_OUTPUTS)]
     for key in keys:
         ax_loss.plot(steps, [r.get(key, float("nan")) for r in rows], label=key, linewidth=1)
     values = [r[k] for r in rows for k in keys if k in r]
@@ -56,8 +61,7 @@ def plot_losses(log_path: str | Path, out_path: str | Path, title: str = "") -> 
     ax_loss.legend()
     if has_d:
         ax_d = axes[0, 1]
-        labels = {"d_real": "D(x) real", "d_fake": "D(G(z)) generated"}
-        for key, label in labels.items():
+        for key, label in D_OUTPUTS.items():
             ax_d.plot(steps, [r.get(key, float("nan")) for r in rows], label=label, linewidth=1)
         ax_d.set_xlabel("generator step")
         ax_d.set_title("discriminator output" if "gp" not in rows[-1] else "critic score")
@@ -66,6 +70,38 @@ def plot_losses(log_path: str | Path, out_path: str | Path, title: str = "") -> 
     fig.tight_layout()
     fig.savefig(out_path, dpi=110)
     plt.close(fig)
+
+
+def tensorboard_tag(key: str) -> str:
+    """The TensorBoard tag of a log.jsonl field: losses, discriminator outputs and progress each get a section."""
+    if key in D_OUTPUTS:
+        return f"discriminator/{D_OUTPUTS[key]}"
+    if key in PROGRESS_KEYS:
+        return f"progress/{key}"
+    return f"loss/{key}" if key.endswith("loss") else f"train/{key}"  # penalties (gp, r1), auxiliary terms
+
+
+class TensorBoardLog:
+    """TensorBoard event files beside log.jsonl (scripts/train.py --tensorboard): every logged row's values,
+    the sample grids, and the command of each session. Needs the optional tensorboard package."""
+
+    def __init__(self, directory: Path, step: int, command: str) -> None:
+        from torch.utils.tensorboard import SummaryWriter  # imported only when asked for: an optional dependency
+
+        # A resumed run trains the steps after its saved state again: drop their events, as log.jsonl drops its rows.
+        self.writer = SummaryWriter(str(directory), purge_step=step + 1 if step else None)
+        self.writer.add_text("command", command, step)
+
+    def scalars(self, row: dict[str, float]) -> None:
+        for key, value in row.items():
+            if key != "step":
+                self.writer.add_scalar(tensorboard_tag(key), value, row["step"])
+
+    def image(self, tag: str, path: Path, step: int) -> None:
+        self.writer.add_image(tag, np.asarray(Image.open(path).convert("RGB")), step, dataformats="HWC")
+
+    def close(self) -> None:
+        self.writer.close()
 
 
 def write_model_card(directory: str | Path) -> None:
