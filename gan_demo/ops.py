@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from functools import partial
 from typing import Any
 
@@ -22,6 +24,7 @@ from torch import nn
 from . import imaging, metrics
 from .checkpoint import constructor_kwargs
 from .data.photos import bicubic_downscale
+from .errors import UserError
 
 MAX_SEED = 2**32 - 1
 
@@ -93,7 +96,6 @@ def interpolate(
     steps: int,
     method: str = "slerp",
     truncation: float = 1.0,
-    class_index: int | None = None,
     space: str = "z",
 ) -> torch.Tensor:
     """Frames walking the latent space from seed_a's image to seed_b's: (steps, C, H, W).
@@ -112,11 +114,7 @@ def interpolate(
     if space == "w":
         raise ValueError("only StyleGAN models have a W space")
     z = latents_from_seeds([seed_a, seed_b], model.latent_dim, truncation)
-    path = interpolate_latents(z[0], z[1], steps, method)
-    labels = None
-    if getattr(model, "num_classes", 0) > 0:
-        labels = torch.full((steps,), class_index or 0, dtype=torch.long)
-    return generate(model, path, labels)
+    return generate(model, interpolate_latents(z[0], z[1], steps, method))
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -236,7 +234,6 @@ def blend_models(psnr_model: nn.Module, gan_model: nn.Module, alpha: float) -> n
         raise ValueError(f"models to blend must share one architecture, got {kind} and {type(gan_model).__name__}")
     if (kwargs := constructor_kwargs(psnr_model)) != (gan_kwargs := constructor_kwargs(gan_model)):
         raise ValueError(f"models to blend must share one architecture, got {kind}({kwargs}) and {kind}({gan_kwargs})")
-    # Not cached: a blend takes milliseconds, a super-resolution about a second.
     blended = copy.deepcopy(psnr_model)  # not a fresh constructor: its init would draw from the global RNG
     gan_state = gan_model.state_dict()
     with torch.no_grad():
@@ -244,6 +241,34 @@ def blend_models(psnr_model: nn.Module, gan_model: nn.Module, alpha: float) -> n
             if tensor.is_floating_point():  # lerp is exact at both ends: alpha 0 and 1 give the inputs bit for bit
                 tensor.copy_(torch.lerp(tensor, gan_state[key].to(tensor.device), alpha))
     return blended
+
+
+class BlendCache:
+    """The last `size` blended models (blend_models), kept for the next request with the same models and alpha;
+    safe to share between concurrent requests."""
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self._blends: OrderedDict[Hashable, nn.Module] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, psnr_model: nn.Module, gan_model: nn.Module, alpha: float) -> nn.Module:
+        """blend_models(psnr_model, gan_model, alpha), from the cache when `key` (naming all three) is in it."""
+        with self._lock:
+            if key in self._blends:
+                self._blends.move_to_end(key)
+                return self._blends[key]
+        blended = blend_models(psnr_model, gan_model, alpha)  # outside the lock: other requests go on meanwhile
+        with self._lock:
+            self._blends[key] = blended
+            while len(self._blends) > self.size:
+                self._blends.popitem(last=False)
+        return blended
+
+
+def tile_count(height: int, width: int, tile: int | None = DEFAULT_TILE) -> int:
+    """How many tiles super_resolve cuts an (height, width) image into."""
+    return len(_spans(height, tile)) * len(_spans(width, tile))
 
 
 def _spans(length: int, tile: int | None) -> list[tuple[int, int]]:
@@ -351,6 +376,13 @@ def super_resolve_image(
     return imaging.assemble_image(rgb, alpha, grayscale=decoded.grayscale)
 
 
+def bicubic_image(decoded: imaging.DecodedImage, scale: int) -> Image.Image:
+    """The baseline beside super_resolve_image: the same upload enlarged bicubically, shaped like its result
+    (transparency and greyness kept)."""
+    alpha = bicubic_upscale(decoded.alpha, scale) if decoded.alpha is not None else None
+    return imaging.assemble_image(bicubic_upscale(decoded.rgb, scale), alpha, grayscale=decoded.grayscale)
+
+
 def known_answer(
     model: nn.Module,
     rgb: np.ndarray,
@@ -370,8 +402,10 @@ def known_answer(
         raise ValueError(f"this model enlarges x{model.scale}, not x{scale}")
     _check_pixels(rgb, "rgb")
     h, w = rgb.shape[0] // scale * scale, rgb.shape[1] // scale * scale
-    if min(h, w) < 2 * scale + metrics.SSIM_WINDOW:
-        raise ValueError(f"the image must be at least {2 * scale + metrics.SSIM_WINDOW} pixels wide and high")
+    if min(h, w) < 2 * scale + metrics.SSIM_WINDOW:  # two pixels after the border crop, and the SSIM window
+        side = math.ceil((2 * scale + metrics.SSIM_WINDOW) / scale) * scale
+        height, width = rgb.shape[:2]
+        raise UserError("too_small_known", scale=scale, side=side, width=width, height=height)
     original = np.ascontiguousarray(rgb[:h, :w])
     lr = imaging.to_uint8(bicubic_downscale(imaging.from_uint8(original), scale))[0]  # already on 8-bit levels
     results = {"bicubic": bicubic_upscale(lr, scale), "model": super_resolve(model, lr, tile=tile, progress=progress)}
