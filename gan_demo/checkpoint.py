@@ -9,7 +9,6 @@ looked up by name in `gan_demo.models.ARCHITECTURES`.
 
 from __future__ import annotations
 
-import inspect
 import json
 import re
 import threading
@@ -26,6 +25,7 @@ from . import __version__
 from .device import pick_device
 from .kind import Kind, kind_of
 from .models import ARCHITECTURES
+from .models.config_mixin import ConfigMixin
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
@@ -34,9 +34,10 @@ DEFAULT_CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
 
 
 def constructor_kwargs(model: nn.Module) -> dict[str, Any]:
-    """The keyword arguments that rebuild `model`; each is stored on it under its own name."""
-    names = inspect.signature(type(model).__init__).parameters
-    return {name: getattr(model, name) for name in names if name != "self"}
+    """The keyword arguments that rebuild `model`, as it recorded them (models.config_mixin.ConfigMixin)."""
+    if not isinstance(model, ConfigMixin):
+        raise ValueError(f"{type(model).__name__} does not record its constructor arguments: give it ConfigMixin")
+    return dict(model.init_kwargs)
 
 
 def save_model(model: nn.Module, directory: str | Path, **metadata: Any) -> Path:
