@@ -52,7 +52,7 @@ from gan_demo.kind import NOISE_TO_IMAGE  # noqa: E402
 from gan_demo.models import DCGANDiscriminator, DCGANGenerator  # noqa: E402
 from gan_demo.training.base import init_weights  # noqa: E402
 from gan_demo.training.config import TrainConfig  # noqa: E402
-from gan_demo.training.loop import GANTrainer  # noqa: E402
+from gan_demo.training.dcgan import GANTrainer  # noqa: E402
 from gan_demo.training.report import describe_hardware  # noqa: E402
 
 SECTIONS = ("sampling", "superres", "translation", "stylemix", "training", "startup", "endpoints")
