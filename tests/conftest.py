@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -183,3 +184,29 @@ def client(server: str, downloads: Path) -> Client:
 def call(client: Client, api_name: str, *args: Any, **kwargs: Any) -> Any:
     """One request through gradio_client, waiting at most CALL_TIMEOUT_S."""
     return client.submit(*args, api_name=api_name, **kwargs).result(timeout=CALL_TIMEOUT_S)
+
+
+def concurrently(
+    url: str, downloads: Path, requests: list[Callable[[Client], Any]], timeout_s: float = CALL_TIMEOUT_S + 60
+) -> list[Any]:
+    """Each request on its own client and thread, all let go at once; their results in order (any error raised)."""
+    clients = [make_client(url, downloads) for _ in requests]
+    results: dict[int, Any] = {}
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(requests))
+
+    def worker(i: int) -> None:
+        try:
+            start.wait(timeout=60)
+            results[i] = requests[i](clients[i])
+        except BaseException as err:  # noqa: BLE001 (reported by the main thread)
+            errors.append(err)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(requests))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout_s)
+    assert not errors, errors
+    assert sorted(results) == list(range(len(requests)))
+    return [results[i] for i in range(len(requests))]
