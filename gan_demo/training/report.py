@@ -10,6 +10,8 @@ from typing import Any
 
 import torch
 
+from ..kind import Kind, kind_of
+
 
 def describe_hardware(device: torch.device) -> str:
     if device.type == "cuda":
@@ -99,7 +101,7 @@ def write_model_card(directory: str | Path) -> None:
         "",
         f"- architecture: `{config['architecture']}` {json.dumps(config['kwargs'])}",
     ]
-    if config.get("task") == "super-resolution":
+    if kind_of(config) is Kind.SUPER_RESOLUTION:
         crop = training.get("config", {}).get("image_size")
         lines.append(f"- dataset: {config.get('dataset', '?')}, x{config['kwargs'].get('scale')} on {crop} px crops")
     else:
