@@ -3,6 +3,8 @@
 Static text goes to the browser through `gr.I18n` (the browser's language picks
 the translation); error messages are chosen per request from its
 Accept-Language header, since gr.I18n only translates what the page renders.
+Every refusal is a `gan_demo.errors.UserError(code, **values)`; `user_errors` (on each
+handler) is the one place it becomes a gr.Error, from ERRORS[code].
 """
 
 from __future__ import annotations
