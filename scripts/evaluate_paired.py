@@ -47,6 +47,7 @@ from gan_demo.data import to_model_range  # noqa: E402
 from gan_demo.data.avatars import load_avatars  # noqa: E402
 from gan_demo.data.photos import load_photos, read_manifest  # noqa: E402
 from gan_demo.imaging import grid_image  # noqa: E402
+from gan_demo.kind import Kind  # noqa: E402
 from gan_demo.training.report import write_model_card  # noqa: E402
 
 CROP = 96  # side of the zoomed crops in comparison.png (original pixels)
@@ -92,7 +93,7 @@ def as_tensor(images: list[np.ndarray]) -> torch.Tensor:
 
 
 def evaluate_superres(registry: ModelRegistry, photos_root: Path) -> dict[str, dict[str, Any]]:
-    names = registry.names(task="super-resolution")
+    names = registry.names(kind=Kind.SUPER_RESOLUTION)
     if not names:
         return {}
     titles = [Path(p["file"]).stem for p in read_manifest(photos_root)["photos"] if p["split"] == "eval"]
@@ -153,7 +154,7 @@ def evaluate_translation(
     """L1, PSNR and SWD of every translation model on the held-out avatars; with a classifier, the Fréchet distance
     in its features; with other real avatars in `floor_root`, the floors (as "frechet_distance_floor" and
     "swd_x1e3_floor") and the SWD of those avatars blurred ("swd_x1e3_blurred_real")."""
-    names = registry.names(task="translation")
+    names = registry.names(kind=Kind.TRANSLATION)
     if not names:
         return {}
     avatars = load_avatars(avatars_root)

@@ -12,6 +12,8 @@ import numpy as np
 import torch
 from PIL import Image
 
+from ..kind import Kind, kind_of
+
 PROGRESS_KEYS = ("step", "epoch", "images_seen", "train_seconds")  # the log's bookkeeping, beside the losses
 D_OUTPUTS = {"d_real": "D(x) real", "d_fake": "D(G(z)) generated"}  # mean discriminator outputs, as logged
 
@@ -104,6 +106,24 @@ class TensorBoardLog:
         self.writer.close()
 
 
+def _recipe_lines(directory: Path, config: dict[str, Any]) -> list[str]:
+    """The card's pointer to its recipe.json (the run's options as a file: its last session's), if it has one."""
+    if not (directory / "recipe.json").exists():
+        return []
+    command = f"--config checkpoints/{directory.name}/recipe.json"
+    if config.get("role") == "classifier":
+        return [
+            f"Exact command: `python scripts/train_classifier.py {command}` (flags after it override the file; "
+            "`train.py --family classifier --steps N` below is the earlier spelling of its `--epochs N`).",
+            "",
+        ]
+    return [
+        f"Exact command: `python scripts/train.py {command}` (the options of the last session below, as a file; "
+        "flags after it override them, e.g. `--resume --max-minutes 40` to run it in sessions).",
+        "",
+    ]
+
+
 def write_model_card(directory: str | Path) -> None:
     """README.md for a checkpoint directory, from its config.json (training summary and metrics)."""
     directory = Path(directory)
@@ -117,7 +137,7 @@ def write_model_card(directory: str | Path) -> None:
         "",
         f"- architecture: `{config['architecture']}` {json.dumps(config['kwargs'])}",
     ]
-    if config.get("task") == "super-resolution":
+    if kind_of(config) is Kind.SUPER_RESOLUTION:
         crop = training.get("config", {}).get("image_size")
         lines.append(f"- dataset: {config.get('dataset', '?')}, x{config['kwargs'].get('scale')} on {crop} px crops")
     else:
@@ -133,7 +153,8 @@ def write_model_card(directory: str | Path) -> None:
             "",
             "## Training",
             "",
-            "Reproduce with (from the repository root; each line is one session, later ones resume):",
+            *_recipe_lines(directory, config),
+            "The commands that made it (from the repository root; each line is one session, later ones resume):",
             "",
             "```bash",
             *training.get("commands", []),
