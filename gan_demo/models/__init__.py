@@ -11,6 +11,7 @@ from .dcgan import DCGANDiscriminator, DCGANGenerator
 from .pix2pix import PatchDiscriminator, UNetGenerator
 from .srgan import SRDiscriminator, SRResNet
 from .stylegan import StyleGANDiscriminator, StyleGANGenerator
+from .stylegan2_official import OfficialStyleGAN2Generator
 
 ARCHITECTURES: dict[str, type[nn.Module]] = {
     cls.__name__: cls
@@ -28,6 +29,7 @@ ARCHITECTURES: dict[str, type[nn.Module]] = {
         SRDiscriminator,
         StyleGANGenerator,
         StyleGANDiscriminator,
+        OfficialStyleGAN2Generator,
     )
 }
 
@@ -38,6 +40,7 @@ __all__ = [
     "DCGANDiscriminator",
     "DCGANGenerator",
     "FeatureClassifier",
+    "OfficialStyleGAN2Generator",
     "PatchDiscriminator",
     "ProjectionDiscriminator",
     "ResnetGenerator",
