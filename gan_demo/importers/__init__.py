@@ -80,6 +80,8 @@ def convert(source: str | Path, out_dir: str | Path, format: str | None = None, 
         raise ValueError(f"unknown format {format!r}; known: {', '.join(FORMATS)}")
     obj = safe_pickle.load(source)
     fmt = FORMATS[format] if format is not None else sniff(obj, source.name)
+    if not fmt.sniff(obj):
+        raise CheckpointReadError(f"{source.name} is not a {fmt.name} file ({fmt.description})")
     model, metadata = fmt.convert(obj, arch)
     digest = sha256(source)
     metadata = {

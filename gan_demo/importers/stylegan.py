@@ -8,6 +8,7 @@ with other layers or shapes is refused with what was expected.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +94,9 @@ def convert_rosinality(
     size = 4 * 2**n_rgbs
     n_mlp = sum(1 for k in state if re.fullmatch(r"style\.\d+\.weight", k))
     style_dim = state["style.1.weight"].shape[1]
-    widths = [state["input.input"].shape[1]] + [state[f"convs.{2 * i}.conv.weight"].shape[1] for i in range(n_rgbs)]
+    # widths from the toRGB layers' inputs, (1, 3, C, 1, 1); any other layer that disagrees fails the strict load
+    rgbs = ["to_rgb1"] + [f"to_rgbs.{i}" for i in range(n_rgbs)]
+    widths = [state[f"{name}.conv.weight"].shape[2] for name in rgbs]
     model = OfficialStyleGAN2Generator(
         image_size=size,
         image_channels=state["to_rgb1.conv.weight"].shape[1],
@@ -172,18 +175,18 @@ def _rosinality_name(name: str, tensor: torch.Tensor, resolutions: list[int]) ->
         prefix, rest = f"blocks.{resolutions[int(m[1]) + 1]}.torgb", name[m.end() :]
     else:
         return name, tensor  # reported as unexpected by the strict load
-    parts = {
-        "conv.weight": ("weight", tensor.flatten(0, 1) if tensor.ndim == 5 else tensor),  # (1, O, I, k, k)
-        "conv.modulation.weight": ("affine.weight", tensor),
-        "conv.modulation.bias": ("affine.bias", tensor),
-        "noise.weight": ("noise.strength", tensor.reshape(())),
-        "activate.bias": ("bias", tensor),
-        "bias": ("bias", tensor.reshape(-1)),  # toRGB's (1, C, 1, 1)
+    parts: dict[str, tuple[str, Callable[[torch.Tensor], torch.Tensor]]] = {
+        "conv.weight": ("weight", lambda t: t[0]),  # (1, O, I, k, k) -> (O, I, k, k)
+        "conv.modulation.weight": ("affine.weight", lambda t: t),
+        "conv.modulation.bias": ("affine.bias", lambda t: t),
+        "noise.weight": ("noise.strength", lambda t: t.reshape(())),  # (1,) -> ()
+        "activate.bias": ("bias", lambda t: t),
+        "bias": ("bias", lambda t: t.flatten()),  # toRGB's (1, C, 1, 1) -> (C,)
     }
     if rest not in parts:
         return name, tensor
-    new, tensor = parts[rest]
-    return f"{prefix}.{new}", tensor
+    new, reshape = parts[rest]
+    return f"{prefix}.{new}", reshape(tensor)
 
 
 def _load_strictly(model: torch.nn.Module, state: dict[str, torch.Tensor], what: str) -> None:

@@ -1,0 +1,210 @@
+"""Importing StyleGAN2 generators: NVIDIA's StyleGAN2-ADA pickles and rosinality's .pt files reproduce the reference
+implementations' outputs (goldens made by running their code on tiny random-weight networks), and the imported
+models work in the app's sampling, interpolation and style-mixing paths."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickletools
+from pathlib import Path
+
+import pytest
+import torch
+from stylegan_writers import (
+    MODULE_SRC_SENTINEL,
+    NVIDIA_GOLDENS,
+    ROSINALITY_GOLDEN,
+    load_golden,
+    write_nvidia_pickle,
+    write_rosinality_checkpoint,
+)
+
+from gan_demo import ops
+from gan_demo.checkpoint import ModelRegistry, load_model, save_model
+from gan_demo.importers import CheckpointReadError, convert, safe_pickle, stylegan
+from gan_demo.importers.safe_pickle import ALLOWED_GLOBALS, PersistentObject
+from gan_demo.models import ARCHITECTURES, OfficialStyleGAN2Generator
+from gan_demo.models.stylegan2_official import config_f_channels, upsample_2x
+
+TOLERANCE = 1e-4  # max abs difference to the reference, fp32
+
+
+def _check_against_golden(model: OfficialStyleGAN2Generator, golden: dict[str, torch.Tensor]) -> None:
+    labels = golden.get("labels")
+    with torch.no_grad():
+        for tag, psi in (("psi1", 1.0), ("psi07", 0.7)):
+            if f"img_const_{tag}" not in golden:
+                continue
+            w = model.map(golden["z"], psi, labels)
+            if f"w_{tag}" in golden:
+                assert (w - golden[f"w_{tag}"]).abs().max() <= TOLERANCE
+            ws = w[:, None].expand(-1, model.num_ws, -1)
+            assert (model.synthesis(ws, "const") - golden[f"img_const_{tag}"]).abs().max() <= TOLERANCE
+            if f"img_none_{tag}" in golden:
+                assert (model.synthesis(ws, "none") - golden[f"img_none_{tag}"]).abs().max() <= TOLERANCE
+
+
+@pytest.mark.parametrize("name", NVIDIA_GOLDENS)
+def test_nvidia_pickle_reproduces_stylegan2_ada(name: str, tmp_path: Path) -> None:
+    """Unconditional, and class-conditional (c_dim 3) with conv_clamp 0.5 so that the clamp acts."""
+    source = write_nvidia_pickle(tmp_path / "network-snapshot-000000.pkl", name)
+    out = convert(source, tmp_path / "model")
+    model, config = load_model(out)
+    _, golden, metadata = load_golden(name)
+    _check_against_golden(model, golden)
+    kwargs = json.loads(metadata["init_kwargs"])
+    assert model.num_classes == kwargs["c_dim"] and model.latent_dim == kwargs["z_dim"]
+    assert config["source"]["sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
+    assert config["source"]["format"] == "stylegan2-ada" and "non-commercial" in config["source"]["licence"]
+    assert config["task"] == "sample" and config["dataset"] == "tiny-32x32"
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "network-snapshot-000000.pkl" in card and config["source"]["sha256"] in card
+    assert not Path(MODULE_SRC_SENTINEL).exists()  # the records' module_src was never executed
+
+
+def test_the_conditional_golden_depends_on_conv_clamp(tmp_path: Path) -> None:
+    """Without clamping the conditional model misses its golden, so that golden checks conv_clamp."""
+    model, _ = load_model(convert(write_nvidia_pickle(tmp_path / "c.pkl", "stylegan2_ada_tiny_cond"), tmp_path / "m"))
+    assert model.conv_clamp == 0.5
+    for layer in model.modules():
+        if hasattr(layer, "conv_clamp"):
+            layer.conv_clamp = None
+    _, golden, _ = load_golden("stylegan2_ada_tiny_cond")
+    with torch.no_grad():
+        w = model.map(golden["z"], 1.0, golden["labels"])
+        image = model.synthesis(w[:, None].expand(-1, model.num_ws, -1), "const")
+    assert (image - golden["img_const_psi1"]).abs().max() > 0.1
+
+
+@pytest.mark.parametrize(("latent_avg", "zip_format"), [(True, True), (False, True), (True, False)])
+def test_rosinality_checkpoint_reproduces_stylegan2_pytorch(tmp_path: Path, latent_avg: bool, zip_format: bool) -> None:
+    """Converted-style (g_ema + latent_avg) and training-style (+ args, no latent_avg) files, zip and legacy."""
+    source = write_rosinality_checkpoint(tmp_path / "550000.pt", latent_avg=latent_avg, zip_format=zip_format)
+    model, config = load_model(convert(source, tmp_path / "model"))
+    tensors, golden, _ = load_golden(ROSINALITY_GOLDEN)
+    if latent_avg:
+        assert torch.equal(model.w_avg, tensors["latent_avg"])
+        _check_against_golden(model, golden)
+    else:  # the mean of 4096 mapped z's from seed 0, as the reference's mapping computes it
+        assert (model.w_avg - golden["mean_w_4096_seed0"]).abs().max() <= TOLERANCE
+        assert "mean w estimated" in config["description"]
+        _check_against_golden(model, {k: v for k, v in golden.items() if "psi07" not in k})
+    assert config["source"]["format"] == "rosinality"
+
+
+def test_formats_can_be_forced_and_mismatches_are_explained(tmp_path: Path) -> None:
+    source = write_rosinality_checkpoint(tmp_path / "g.pt")
+    with pytest.raises(ValueError, match="unknown format 'stylegan9'"):
+        convert(source, tmp_path / "a", format="stylegan9")
+    with pytest.raises(CheckpointReadError, match="not a stylegan2-ada file"):
+        convert(source, tmp_path / "b", format="stylegan2-ada")
+    with pytest.raises(ValueError, match="--arch may be stylegan2"):
+        convert(source, tmp_path / "c", arch="resnet_9blocks")
+    checkpoint = safe_pickle.load(source)
+    del checkpoint["g_ema"]["convs.0.conv.weight"]
+    torch.save(checkpoint, tmp_path / "broken.pt")
+    with pytest.raises(CheckpointReadError, match=r"missing: blocks\.8\.conv0\.weight"):
+        convert(tmp_path / "broken.pt", tmp_path / "d")
+    torch.save({"something": torch.zeros(1)}, tmp_path / "other.pt")
+    with pytest.raises(CheckpointReadError, match="is no known format"):
+        convert(tmp_path / "other.pt", tmp_path / "e")
+
+
+def test_stylegan3_and_other_architectures_are_refused_with_the_reason(tmp_path: Path) -> None:
+    source = write_nvidia_pickle(tmp_path / "s.pkl", "stylegan2_ada_tiny")
+    snapshot = safe_pickle.load(source)  # give its synthesis network StyleGAN3's Fourier-feature input
+    synthesis = snapshot["G_ema"].state["_modules"]["synthesis"]
+    synthesis.state["_modules"]["input"] = PersistentObject(
+        "SynthesisInput", state={"_buffers": {"freqs": torch.zeros(4, 2)}}
+    )
+    with pytest.raises(ValueError, match="StyleGAN3"):
+        stylegan.convert_nvidia(snapshot)
+    snapshot = safe_pickle.load(source)
+    snapshot["G_ema"].init_kwargs["synthesis_kwargs"]["architecture"] = "resnet"
+    with pytest.raises(ValueError, match="architecture is 'resnet'; this importer supports 'skip'"):
+        stylegan.convert_nvidia(snapshot)
+
+
+# -- the imported model in the app ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> OfficialStyleGAN2Generator:
+    folder = tmp_path_factory.mktemp("imported")
+    model, _ = load_model(convert(write_nvidia_pickle(folder / "g.pkl", "stylegan2_ada_tiny"), folder / "model"))
+    return model
+
+
+def test_style_mixing_with_an_imported_model_at_the_last_and_first_layer(imported: OfficialStyleGAN2Generator) -> None:
+    n = imported.num_ws
+    for noise in ("const", "random", "none"):  # crossover after the last layer: each mix is its row source
+        rows, _, mixed = ops.style_mix(imported, [1, 2], [3, 4, 5], range(n, n), noise_mode=noise)
+        torch.testing.assert_close(mixed, rows[:, None].expand_as(mixed), atol=1e-5, rtol=0)
+    for noise in ("const", "none"):  # crossover at layer 0: each mix is its column source
+        _, cols, mixed = ops.style_mix(imported, [1, 2], [3, 4, 5], range(0, n), noise_mode=noise)
+        torch.testing.assert_close(mixed, cols[None].expand_as(mixed), atol=1e-5, rtol=0)
+    rows, cols, mixed = ops.style_mix(imported, [1], [2], ops.style_group_layers(imported, "middle"))
+    assert (mixed[0, 0] - rows[0]).abs().mean() > 1e-3 and (mixed[0, 0] - cols[0]).abs().mean() > 1e-3
+
+
+def test_imported_models_truncate_to_w_avg_and_draw_reproducible_noise(imported: OfficialStyleGAN2Generator) -> None:
+    images = ops.sample(imported, [1, 2, 3], truncation=0.0)
+    torch.testing.assert_close(images, ops.synthesize(imported, imported.w_avg[None]).expand_as(images))
+    first, again = ops.sample(imported, [5, 6], noise_mode="random"), ops.sample(imported, [5, 6], noise_mode="random")
+    torch.testing.assert_close(first, again, atol=0, rtol=0)
+    assert (first - ops.sample(imported, [5, 6], noise_mode="const")).abs().max() > 1e-3
+
+
+def test_a_1024px_model_works_in_the_app_with_18_style_layers(tmp_path: Path) -> None:
+    """The app's sampling, W interpolation and style-mixing paths with a 1024 px generator (few channels)."""
+    model = OfficialStyleGAN2Generator(
+        image_size=1024, latent_dim=8, w_dim=8, mapping_layers=2, channels=[4] * 7 + [2, 2]
+    )
+    save_model(model, tmp_path / "ffhq", task="sample", title="tiny 1024")
+    registry = ModelRegistry([tmp_path])
+    assert registry.names(conditional=False) == ["ffhq"]
+    loaded = registry.get("ffhq").model
+    assert loaded.num_ws == 18 and ops.is_style_based(loaded)
+    assert ops.sample(loaded, [1]).shape == (1, 3, 1024, 1024)
+    assert ops.interpolate(loaded, 1, 2, 2, space="w").shape == (2, 3, 1024, 1024)
+    assert ops.style_group_layers(loaded, "fine") == range(8, 18)
+    rows, _, mixed = ops.style_mix(loaded, [1], [2], range(18, 18))
+    torch.testing.assert_close(mixed[:, 0], rows)
+
+
+def test_conditional_imported_models_need_labels_and_sample_by_class(tmp_path: Path) -> None:
+    model, config = load_model(
+        convert(write_nvidia_pickle(tmp_path / "c.pkl", "stylegan2_ada_tiny_cond"), tmp_path / "m")
+    )
+    assert config["class_names"] == ["0", "1", "2"]
+    with pytest.raises(ValueError, match="class-conditional"):
+        model.map(torch.zeros(1, model.latent_dim))
+    images = ops.sample_class(model, 2, [1, 2])
+    assert images.shape == (2, 3, 32, 32) and not torch.equal(images, ops.sample_class(model, 0, [1, 2]))
+
+
+def test_architecture_is_registered_and_config_f_has_nvidias_widths() -> None:
+    assert ARCHITECTURES["OfficialStyleGAN2Generator"] is OfficialStyleGAN2Generator
+    assert config_f_channels(1024) == [512, 512, 512, 512, 512, 256, 128, 64, 32]
+    with pytest.raises(ValueError, match="channels must be 3 positive widths"):
+        OfficialStyleGAN2Generator(image_size=16, channels=[4, 4])
+
+
+def test_fir_upsampling_keeps_a_constant_image_constant_away_from_the_border() -> None:
+    """The [1, 3, 3, 1] filter with gain 4 interpolates: a constant stays constant inside, and a single pixel
+    spreads as the outer product of [1, 3, 3, 1] / 4 (NVIDIA's upsample2d)."""
+    up = upsample_2x(torch.ones(1, 1, 8, 8))
+    torch.testing.assert_close(up[..., 2:-2, 2:-2], torch.ones(1, 1, 12, 12))
+    impulse = torch.zeros(1, 1, 5, 5)
+    impulse[..., 2, 2] = 1
+    taps = torch.tensor([1.0, 3.0, 3.0, 1.0]) / 4
+    torch.testing.assert_close(upsample_2x(impulse)[0, 0, 3:7, 3:7], torch.outer(taps, taps))
+
+
+def test_the_fixture_pickle_names_only_allowlisted_globals(tmp_path: Path) -> None:
+    """The writer embeds no code: the only globals in its pickle are the restricted loader's allowlist."""
+    data = write_nvidia_pickle(tmp_path / "g.pkl", "stylegan2_ada_tiny").read_bytes()
+    names = {tuple(arg.split(" ", 1)) for op, arg, _ in pickletools.genops(data) if op.name == "GLOBAL"}
+    assert names <= set(ALLOWED_GLOBALS)
+    assert {("torch_utils.persistence", "_reconstruct_persistent_obj"), ("dnnlib.util", "EasyDict")} <= names
