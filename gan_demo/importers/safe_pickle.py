@@ -19,10 +19,13 @@ before anything is created; a truncated or foreign file gives CheckpointReadErro
 
 from __future__ import annotations
 
+import _compat_pickle
 import argparse
 import collections
+import contextlib
 import io
 import pickle
+import pickletools
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -81,7 +84,7 @@ def _persistent_record(meta: dict[str, Any]) -> PersistentObject:
 
 
 def _storage_from_bytes(data: bytes) -> Any:
-    return torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    return _torch_load(data)
 
 
 def _rebuild_tensor(
@@ -118,13 +121,21 @@ ALLOWED_GLOBALS: dict[tuple[str, str], Any] = {
 TORCH_EXTRAS = [argparse.Namespace]
 
 
+def python3_name(module: str, name: str) -> tuple[str, str]:
+    """A global as Python 3 knows it: protocol-2 pickles (torch.save's) name Python 2 modules, "__builtin__.eval"."""
+    if (module, name) in _compat_pickle.NAME_MAPPING:
+        return _compat_pickle.NAME_MAPPING[(module, name)]
+    return _compat_pickle.IMPORT_MAPPING.get(module, module), name
+
+
 class RestrictedUnpickler(pickle.Unpickler):
     """A pickle.Unpickler that resolves only ALLOWED_GLOBALS and has no persistent ids."""
 
     def find_class(self, module: str, name: str) -> Any:
+        module, name = python3_name(module, name)
         if (module, name) not in ALLOWED_GLOBALS:
             raise UnsafeCheckpointError(
-                f"refused to load: the file asks for {module}.{name}, which could run code; "
+                f"the file asks for {module}.{name}, which could run code; "
                 f"allowed: {', '.join(f'{m}.{n}' for m, n in ALLOWED_GLOBALS)}"
             )
         return ALLOWED_GLOBALS[(module, name)]
@@ -150,25 +161,66 @@ def load(path: str | Path) -> Any:
             first = RestrictedUnpickler(f).load()
         # A legacy torch.save file starts with a pickled magic number; torch's own loader reads the rest.
         return _torch_load(path) if _is_torch_magic(first) else first
-    except (UnsafeCheckpointError, CheckpointReadError):
-        raise
-    except pickle.UnpicklingError as e:
-        unsafe = re.search(r"GLOBAL ([\w.]+)", str(e))
-        if unsafe:
-            raise UnsafeCheckpointError(
-                f"refused to load {path.name}: the file asks for {unsafe.group(1)}, which could run code"
-            ) from None
-        raise CheckpointReadError(f"{path.name} is not a readable checkpoint (truncated or corrupt): {e}") from None
-    except (EOFError, RuntimeError, ValueError, TypeError, AttributeError, LookupError, zipfile.BadZipFile) as e:
+    except UnsafeCheckpointError as e:
+        raise UnsafeCheckpointError(f"refused to load {path.name}: {e}") from None
+    except CheckpointReadError as e:
+        raise CheckpointReadError(f"{path.name}: {e}") from None
+    except (pickle.UnpicklingError, EOFError, RuntimeError, ValueError, TypeError, AttributeError, LookupError) as e:
         raise CheckpointReadError(
             f"{path.name} is not a readable checkpoint (expected a .pkl pickle or a torch .pt/.pth file; "
             f"it may be truncated): {type(e).__name__}: {e}"
         ) from None
 
 
-def _torch_load(path: Path) -> Any:
-    with torch.serialization.safe_globals(TORCH_EXTRAS):
-        return torch.load(path, map_location="cpu", weights_only=True)
+def _torch_load(source: Path | bytes) -> Any:
+    """torch.load(weights_only=True) with TORCH_EXTRAS; a refused global becomes UnsafeCheckpointError naming it."""
+    try:
+        with torch.serialization.safe_globals(TORCH_EXTRAS):
+            return torch.load(source if isinstance(source, Path) else io.BytesIO(source), "cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        refused = re.search(r"GLOBAL ([\w.]+)", str(e))
+        if refused is None:
+            raise
+        data = source.read_bytes() if isinstance(source, Path) else source
+        raise UnsafeCheckpointError(
+            f"the file asks for {_exact_name(refused[1], data)}, which could run code"
+        ) from None
+
+
+def _exact_name(reported: str, data: bytes) -> str:
+    """The global as the file names it: torch's message shortens some ("eval" for builtins.eval) and renames
+    others to their Python 2 names ("commands.Popen" for subprocess.Popen)."""
+    short = reported.rsplit(".", 1)[-1]
+    named = (".".join(python3_name(*g)) for g in _globals_named_in(data) if g[1] == short)
+    return next(named, reported)
+
+
+def _globals_named_in(data: bytes) -> list[tuple[str, str]]:
+    """(module, name) of each GLOBAL / STACK_GLOBAL in the pickles of a torch file, read by opcode, never run.
+    Only for messages: STACK_GLOBAL's operands are tracked through the strings pushed and memoised."""
+    if zipfile.is_zipfile(io.BytesIO(data)):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            data = b"".join(archive.read(n) for n in archive.namelist() if n.endswith(".pkl"))
+    stream = io.BytesIO(data)
+    names: list[tuple[str, str]] = []
+    strings: list[str] = []  # the strings pushed so far, directly or from the memo
+    memo: dict[int, str | None] = {}
+    top: str | None = None  # what the last opcode pushed, if a string
+    with contextlib.suppress(Exception):  # a damaged pickle: the names found before the damage
+        while stream.tell() < len(data):  # a legacy torch file is several pickles in a row
+            for op, arg, _ in pickletools.genops(stream):
+                if op.name == "GLOBAL":
+                    names.append(tuple(arg.split(" ", 1)))
+                elif op.name == "STACK_GLOBAL" and len(strings) >= 2:
+                    names.append((strings[-2], strings[-1]))
+                if op.name in ("PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE"):
+                    memo[len(memo) if op.name == "MEMOIZE" else arg] = top
+                    continue
+                is_string = "UNICODE" in op.name or op.name.endswith("STRING")
+                top = str(arg) if is_string else memo.get(arg) if op.name.endswith("GET") else None
+                if top is not None:
+                    strings.append(top)
+    return names
 
 
 def _is_torch_magic(obj: Any) -> bool:
