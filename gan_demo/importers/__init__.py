@@ -21,7 +21,7 @@ from typing import Any
 from torch import nn
 
 from ..checkpoint import save_model
-from . import safe_pickle, stylegan
+from . import cyclegan_zoo, esrgan, safe_pickle, stylegan
 from .safe_pickle import CheckpointReadError, UnsafeCheckpointError
 
 
@@ -50,6 +50,20 @@ FORMATS: dict[str, ImportFormat] = {
             stylegan.is_rosinality_checkpoint,
             stylegan.convert_rosinality,
             stylegan.ROSINALITY_LICENCE,
+        ),
+        ImportFormat(
+            "realesrgan",
+            "Real-ESRGAN .pth (params_ema/params: RealESRGAN_x4plus.pth, realesr-general-x4v3.pth, ...)",
+            esrgan.is_realesrgan_checkpoint,
+            esrgan.convert,
+            esrgan.LICENCE,
+        ),
+        ImportFormat(
+            "cyclegan-zoo",
+            "pytorch-CycleGAN-and-pix2pix generators (latest_net_G.pth: resnet_6/9blocks, unet_128/256)",
+            cyclegan_zoo.is_zoo_generator,
+            cyclegan_zoo.convert,
+            cyclegan_zoo.LICENCE,
         ),
     )
 }

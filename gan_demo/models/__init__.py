@@ -7,7 +7,9 @@ from torch import nn
 from .classifier import AttributeClassifier, FeatureClassifier
 from .conditional import ProjectionDiscriminator
 from .cyclegan import CycleGANGenerators, ResnetGenerator
+from .cyclegan_zoo import ZooResnetGenerator, ZooUnetGenerator
 from .dcgan import DCGANDiscriminator, DCGANGenerator
+from .esrgan import RRDBNet, SRVGGNetCompact
 from .pix2pix import PatchDiscriminator, UNetGenerator
 from .srgan import SRDiscriminator, SRResNet
 from .stylegan import StyleGANDiscriminator, StyleGANGenerator
@@ -25,8 +27,12 @@ ARCHITECTURES: dict[str, type[nn.Module]] = {
         PatchDiscriminator,
         ResnetGenerator,
         CycleGANGenerators,
+        ZooResnetGenerator,
+        ZooUnetGenerator,
         SRResNet,
         SRDiscriminator,
+        RRDBNet,
+        SRVGGNetCompact,
         StyleGANGenerator,
         StyleGANDiscriminator,
         OfficialStyleGAN2Generator,
@@ -43,10 +49,14 @@ __all__ = [
     "OfficialStyleGAN2Generator",
     "PatchDiscriminator",
     "ProjectionDiscriminator",
+    "RRDBNet",
     "ResnetGenerator",
     "SRDiscriminator",
     "SRResNet",
+    "SRVGGNetCompact",
     "StyleGANDiscriminator",
     "StyleGANGenerator",
     "UNetGenerator",
+    "ZooResnetGenerator",
+    "ZooUnetGenerator",
 ]
