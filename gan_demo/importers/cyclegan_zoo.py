@@ -79,10 +79,14 @@ def _resnet(state: dict[str, torch.Tensor]) -> tuple[ZooResnetGenerator, str]:
     model = ZooResnetGenerator(
         in_channels=first[1], out_channels=last[0], base_channels=first[0], num_blocks=num_blocks,
         norm="batch" if "model.2.weight" in state else "instance",
-        use_dropout="model.10.conv_block.6.weight" in state,  # dropout moves the block's second conv from 5 to 6
+        use_dropout=_dims(state, "model.10.conv_block.6.weight") == 4,  # dropout moves the second conv from 5 to 6
         image_size=TRAINING_SIZE,
     )  # fmt: skip
     return model, f"resnet_{num_blocks}blocks"
+
+
+def _dims(state: dict[str, torch.Tensor], key: str) -> int:
+    return state[key].dim() if key in state else 0
 
 
 def _shape(state: dict[str, torch.Tensor], key: str) -> tuple[int, ...]:

@@ -5,7 +5,8 @@
 resnet_9blocks; gan_demo.models.cyclegan's, whose keys already match). Both load the official state dicts
 strictly and add what the translation tab needs: `image_size`, the side pictures are brought to, and
 `size_multiple`, what each side is padded to (and cropped back from): 2^num_downs for the U-Net, whose
-bottleneck halves the image num_downs times, 4 for the ResNet's two stride-2 convolutions.
+bottleneck halves the image num_downs times, 4 for the ResNet's two stride-2 convolutions (`min_side`: the
+smallest side they take).
 
 Batch norm at test time: the official test.py (without --eval) and the pix2pix paper normalise each image
 with its own statistics, which is what the zoo's pix2pix results show; `batch_statistics="image"` does that
@@ -116,6 +117,10 @@ class ZooUnetGenerator(nn.Module):
     def size_multiple(self) -> int:
         return 2**self.num_downs
 
+    @property
+    def min_side(self) -> int:
+        return self.size_multiple
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[-1] % self.size_multiple or x.shape[-2] % self.size_multiple:
             raise ValueError(f"height and width must be multiples of {self.size_multiple}, got {tuple(x.shape[-2:])}")
@@ -129,6 +134,7 @@ class ZooResnetGenerator(ResnetGenerator):
     """
 
     size_multiple = 4
+    min_side = 8  # the reflection padding needs 2 pixels at a quarter of the resolution
 
     def __init__(
         self,

@@ -577,6 +577,10 @@ NOTES: dict[str, tuple[str, str]] = {
         "Edges were extracted from your picture: see “What the generator sees”.",
         "已从你的图片中提取边缘：见“生成器看到的输入”。",
     ),
+    "tr_picture": (
+        "{title} takes pictures: yours went in itself, resized to {w} × {h} pixels with its proportions kept (padded to multiples of {multiple} for the network, cropped back after).",
+        "{title} 直接处理图片：输入的就是你的图片本身，保持比例缩放到 {w} × {h} 像素（为网络补边到 {multiple} 的倍数，之后再裁回）。",
+    ),
     "tr_baseline": (
         "Right: {title}, the same U-Net trained with L1 only.",
         "右图：{title}，同一个 U-Net 只用 L1 损失训练。",

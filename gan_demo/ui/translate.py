@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 
 from .. import imaging, ops
-from ..checkpoint import ModelRegistry
+from ..checkpoint import LoadedModel, ModelRegistry
 from ..data.sketch import clean_drawing, extract_edges
 from . import checks
 from .text import error, i18n, note
@@ -81,7 +81,8 @@ class TranslationTab:
         Args:
             model: an image-to-image model's name.
             source: "sketch" (use `sketch`), "drawing" (`upload` is a drawing) or "picture" (`upload` is a picture:
-                its edges are extracted first).
+                its edges are extracted first; a model that takes pictures, such as an imported CycleGAN, gets the
+                picture itself, at its own proportions).
             sketch: the sketchpad: {"background": ..., "layers": [...], "composite": image}; the composite is used.
             upload: an image file (PNG, JPEG, GIF, WebP, BMP, TIFF; at most 2048 x 2048 pixels).
 
@@ -100,6 +101,8 @@ class TranslationTab:
         else:
             decoded = checks.upload(upload, request)
             lines += [note(n, request) for n in decoded.notes]
+            if source == "picture" and loaded.config.get("input") == "picture":
+                return self._picture(loaded, decoded, lines, request)
             name = Path(upload).name if isinstance(upload, str) else "image"
             drawing = _picture_edges(decoded, size) if source == "picture" else _drawing(decoded)
             if not (drawing < INK).any():
@@ -138,6 +141,19 @@ class TranslationTab:
         if not (drawing < INK).any():
             raise error("draw_first", request)
         return drawing
+
+    @staticmethod
+    def _picture(
+        loaded: LoadedModel, decoded: imaging.DecodedImage, lines: list[str], request: gr.Request | None
+    ) -> tuple[Image.Image, Image.Image, None, str]:
+        """A picture through a model that takes pictures: resized to its size on the long side, proportions kept."""
+        picture = _resized_on_white(decoded, loaded.model.image_size)
+        height, width = picture.shape[:2]
+        result = ops.translate_picture(loaded.model, picture)
+        multiple = loaded.model.size_multiple
+        lines.append(note("tr_picture", request, title=loaded.title, w=width, h=height, multiple=multiple))
+        seen, out = imaging.to_pil(picture, DISPLAY_SIDE), imaging.to_pil(result, DISPLAY_SIDE)
+        return seen, out, None, "\n".join(f"- {line}" for line in lines)
 
     @staticmethod
     def _run(model: Any, drawing: np.ndarray) -> Image.Image:
@@ -253,12 +269,17 @@ def _picture_edges(decoded: imaging.DecodedImage, size: int) -> np.ndarray:
     The picture is shrunk to `size` on its long side, its edges are extracted, and only then is it padded
     to a square: padding first would draw the border between picture and padding as a line.
     """
+    return ops.fit_square(extract_edges(_resized_on_white(decoded, size)), size)
+
+
+def _resized_on_white(decoded: imaging.DecodedImage, size: int) -> np.ndarray:
+    """An uploaded picture resized to `size` on its long side, transparent areas white (as for drawings):
+    (H, W, 3) uint8."""
     rgb = decoded.rgb
-    if decoded.alpha is not None:  # transparent = white, as for drawings
+    if decoded.alpha is not None:
         a = decoded.alpha[..., None].astype(np.float32) / 255
         rgb = (rgb * a + 255 * (1 - a)).round().astype(np.uint8)
     height, width = rgb.shape[:2]
     scale = size / max(height, width)
     shape = (max(1, round(width * scale)), max(1, round(height * scale)))
-    small = np.asarray(Image.fromarray(rgb).resize(shape, Image.LANCZOS if scale < 1 else Image.BICUBIC))
-    return ops.fit_square(extract_edges(small), size)
+    return np.asarray(Image.fromarray(rgb).resize(shape, Image.LANCZOS if scale < 1 else Image.BICUBIC))
