@@ -9,6 +9,8 @@
     startup    `python app.py` until its page answers HTTP 200, vs `python -c "import gradio"` (target < 10 s)
     endpoints  each API endpoint through gradio_client, vs the same ops call in this process
     training   images/s of gan_demo's Trainer (dcgan, batch 128), vs a textbook PyTorch DCGAN loop (target >= 1.3x)
+    imports    imported architectures at full size with random weights: one 1024 px image from a config-F StyleGAN2
+               (seconds, peak memory of a fresh process), vs the shipped stylegan-avatars in the same way
 
 Examples (from the repository root):
     python scripts/benchmark.py
@@ -54,7 +56,7 @@ from gan_demo.training.config import TrainConfig  # noqa: E402
 from gan_demo.training.loop import GANTrainer  # noqa: E402
 from gan_demo.training.report import describe_hardware  # noqa: E402
 
-SECTIONS = ("sampling", "superres", "translation", "stylemix", "training", "startup", "endpoints")
+SECTIONS = ("sampling", "superres", "translation", "stylemix", "training", "startup", "endpoints", "imports")
 DEFAULT_REPEATS = {
     "sampling": 30,
     "superres": 10,
@@ -62,6 +64,7 @@ DEFAULT_REPEATS = {
     "stylemix": 20,
     "startup": 3,
     "endpoints": 20,
+    "imports": 3,
 }  # startup relaunches the app each time
 SAMPLE_COUNT = 64
 SR_INPUT = 256  # a 256x256 photo crop -> 1024x1024
@@ -301,6 +304,57 @@ def bench_stylemix(registry: ModelRegistry, repeats: int) -> list[Row]:
             f"p95 < {STYLE_MIX_TARGET_S:.1f} s",
             ours["p95_ms"] < STYLE_MIX_TARGET_S * 1e3,
             {f"baseline_{k}": v for k, v in baseline.items()} | ours,
+        )
+    ]
+
+
+# -- imported architectures ----------------------------------------------------------------------------------
+
+ONE_IMAGE_SCRIPT = """
+import sys, time
+sys.path.insert(0, {root!r})
+from gan_demo import ops
+from gan_demo.checkpoint import ModelRegistry
+from gan_demo.models import OfficialStyleGAN2Generator
+if {name!r}:
+    model = ModelRegistry([{checkpoints!r}], device="cpu").get({name!r}).model
+else:  # config F at 1024 px (stylegan2-ffhq-1024x1024.pkl's shapes), random weights
+    model = OfficialStyleGAN2Generator(image_size=1024).eval().requires_grad_(False)
+wall, cpu = [], []  # CPU seconds too: on a shared machine they say more than the wall clock
+for seed in range({repeats} + 1):  # the first call warms up
+    start, start_cpu = time.perf_counter(), time.process_time()
+    ops.sample(model, [seed])
+    wall.append(time.perf_counter() - start)
+    cpu.append(time.process_time() - start_cpu)
+peak = next(int(line.split()[1]) * 1024 for line in open("/proc/self/status") if line.startswith("VmHWM"))
+median = lambda xs: sorted(xs[1:])[len(xs[1:]) // 2]
+print(median(wall), median(cpu), peak, sum(p.numel() for p in model.parameters()), model.image_size)
+"""
+
+
+def one_image(checkpoints: Path, name: str, repeats: int) -> dict[str, float]:
+    """Median wall and CPU seconds for one image after a warm-up, peak resident bytes, parameters and side, in a
+    fresh process; name "" = a config-F 1024 px OfficialStyleGAN2Generator with random weights."""
+    code = ONE_IMAGE_SCRIPT.format(root=str(ROOT), checkpoints=str(checkpoints), name=name, repeats=repeats)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    keys = ("s", "cpu_s", "peak_bytes", "parameters", "side")
+    return dict(zip(keys, map(float, result.stdout.split()[-5:]), strict=True))
+
+
+def bench_imports(checkpoints: Path, repeats: int) -> list[Row]:
+    log(f"imports: one 1024 px config-F StyleGAN2 image and one {STYLEGAN_MODEL} image, {repeats} repeats ...")
+    base, ours = one_image(checkpoints, STYLEGAN_MODEL, repeats), one_image(checkpoints, "", repeats)
+
+    def fmt(m: dict[str, float]) -> str:
+        return f"{m['s']:.2f} s ({m['cpu_s']:.2f} s CPU), peak {m['peak_bytes'] / 2**30:.2f} GiB"
+
+    return [
+        Row(
+            f"imported StyleGAN2 config F (random weights, {ours['parameters'] / 1e6:.1f} M parameters): one image",
+            f"{STYLEGAN_MODEL} ({base['parameters'] / 1e6:.2f} M, {base['side']:.0f} px): {fmt(base)}",
+            f"1024 px, 18 style layers: {fmt(ours)}",
+            f"{ours['cpu_s'] / base['cpu_s']:.0f}x the CPU time",
+            numbers={f"baseline_{k}": v for k, v in base.items()} | ours,
         )
     ]
 
@@ -595,6 +649,8 @@ def main(argv: list[str] | None = None) -> int:
                 rows += bench_endpoints(registry, repeats(section), extra_models)
             elif section == "training":
                 rows += bench_training(args.train_steps, warmup=10)
+            elif section == "imports":
+                rows += bench_imports(args.checkpoints, repeats(section))
         except (AppUnavailable, KeyError) as err:  # KeyError: a model the endpoints need is not there
             skipped.append(f"{section}: skipped, {err}")
 

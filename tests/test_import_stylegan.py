@@ -104,11 +104,27 @@ def test_formats_can_be_forced_and_mismatches_are_explained(tmp_path: Path) -> N
     checkpoint = safe_pickle.load(source)
     del checkpoint["g_ema"]["convs.0.conv.weight"]
     torch.save(checkpoint, tmp_path / "broken.pt")
-    with pytest.raises(CheckpointReadError, match=r"missing: blocks\.8\.conv0\.weight"):
+    with pytest.raises(CheckpointReadError, match=r"missing blocks\.8\.conv0\.weight"):
         convert(tmp_path / "broken.pt", tmp_path / "d")
     torch.save({"something": torch.zeros(1)}, tmp_path / "other.pt")
     with pytest.raises(CheckpointReadError, match="is no known format"):
         convert(tmp_path / "other.pt", tmp_path / "e")
+
+
+def test_the_options_of_nvidias_converted_tf_pickles_are_understood(tmp_path: Path) -> None:
+    """Converted TF pickles carry every option legacy.py writes and fp16 settings; the StyleGAN3 repository's
+    StyleGAN2 files (stylegan2-ffhq-1024x1024.pkl ...) pass the synthesis options beside z_dim."""
+    snapshot = safe_pickle.load(write_nvidia_pickle(tmp_path / "s.pkl", "stylegan2_ada_tiny"))
+    kwargs = snapshot["G_ema"].init_kwargs
+    kwargs["mapping_kwargs"].update(embed_features=None, layer_features=None, activation="lrelu", w_avg_beta=0.995)
+    kwargs["synthesis_kwargs"].update(
+        num_fp16_res=4, resample_filter=[1, 3, 3, 1], use_noise=True, activation="lrelu", fused_modconv_default=True
+    )
+    model, _ = stylegan.convert_nvidia(snapshot)
+    _check_against_golden(model, load_golden("stylegan2_ada_tiny")[1])
+    kwargs.update(kwargs.pop("synthesis_kwargs"))  # the StyleGAN3 repository's StyleGAN2 keeps them at the top
+    model, _ = stylegan.convert_nvidia(snapshot)
+    _check_against_golden(model, load_golden("stylegan2_ada_tiny")[1])
 
 
 def test_stylegan3_and_other_architectures_are_refused_with_the_reason(tmp_path: Path) -> None:

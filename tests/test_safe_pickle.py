@@ -124,6 +124,9 @@ def test_the_allowlist_is_one_short_reviewed_list() -> None:
         ("builtins", "set"),
         ("numpy.core.multiarray", "scalar"),
         ("numpy._core.multiarray", "scalar"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy", "ndarray"),
         ("numpy", "dtype"),
         ("torch_utils.persistence", "_reconstruct_persistent_obj"),
         ("dnnlib.util", "EasyDict"),
@@ -132,11 +135,13 @@ def test_the_allowlist_is_one_short_reviewed_list() -> None:
     assert [argparse.Namespace] == safe_pickle.TORCH_EXTRAS
 
 
-def test_tensors_views_parameters_and_numpy_scalars_come_back_as_plain_data() -> None:
+def test_tensors_views_parameters_and_numpy_values_come_back_as_plain_data() -> None:
     parameter = torch.nn.Parameter(torch.ones(2))
     view = torch.arange(6.0).reshape(2, 3)[:, 1:]
-    data = pickle.dumps({"p": parameter, "v": view, "d": OrderedDict(a=np.float64(2.5))}, protocol=3)
+    array = np.broadcast_to(np.asarray(36), [2])  # as StyleGAN3's layers keep their sizes
+    data = pickle.dumps({"p": parameter, "v": view, "d": OrderedDict(a=np.float64(2.5)), "a": array}, protocol=3)
     loaded = safe_pickle.loads(data)
+    assert loaded["a"].tolist() == [36, 36]
     torch.testing.assert_close(loaded["v"], torch.tensor([[1.0, 2.0], [4.0, 5.0]]))
     assert type(loaded["p"]) is torch.Tensor and not loaded["p"].requires_grad
     assert loaded["d"]["a"] == 2.5 and isinstance(loaded["d"]["a"], np.float64)

@@ -106,11 +106,15 @@ ALLOWED_GLOBALS: dict[tuple[str, str], Any] = {
     ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
     ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
     ("torch.storage", "_load_from_bytes"): _storage_from_bytes,
-    # containers and numbers (nn.Module keeps a set; NVIDIA's layers keep numpy float64 gains)
+    # containers and numbers (nn.Module keeps a set; NVIDIA's layers keep numpy float64 gains, StyleGAN3's numpy
+    # arrays of sizes and cutoffs: rebuilt from their raw bytes, or from items that passed through this list)
     ("collections", "OrderedDict"): collections.OrderedDict,
     ("builtins", "set"): set,
     ("numpy.core.multiarray", "scalar"): _numpy_core.multiarray.scalar,
     ("numpy._core.multiarray", "scalar"): _numpy_core.multiarray.scalar,
+    ("numpy.core.multiarray", "_reconstruct"): _numpy_core.multiarray._reconstruct,
+    ("numpy._core.multiarray", "_reconstruct"): _numpy_core.multiarray._reconstruct,
+    ("numpy", "ndarray"): np.ndarray,
     ("numpy", "dtype"): np.dtype,
     # other projects' classes, as records of data: their code is never imported
     ("torch_utils.persistence", "_reconstruct_persistent_obj"): _persistent_record,

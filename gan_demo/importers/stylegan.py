@@ -16,7 +16,8 @@ import torch
 
 from ..models.stylegan import style_resolutions
 from ..models.stylegan2_official import FIR_FILTER, OfficialStyleGAN2Generator
-from .safe_pickle import CheckpointReadError, PersistentObject
+from .safe_pickle import PersistentObject
+from .weights import load_strict
 
 NVIDIA_LICENCE = (
     "NVIDIA Source Code License (https://nvlabs.github.io/stylegan2-ada-pytorch/license.html): "
@@ -29,6 +30,7 @@ ROSINALITY_LICENCE = (
 )
 # Options of NVIDIA's networks that change speed or memory only: fp32 here computes what they approximate.
 _NVIDIA_SPEED_ONLY = {"num_fp16_res", "fp16_channels_last", "channels_last", "fused_modconv_default", "w_avg_beta"}
+_GENERATOR_KWARGS = {"z_dim", "c_dim", "w_dim", "img_resolution", "img_channels", "mapping_kwargs", "synthesis_kwargs"}
 # rosinality's mean w, when a file has no latent_avg: the mean of this many mapped z's (seeded, reproducible).
 MEAN_W_SAMPLES = 4096
 
@@ -49,10 +51,14 @@ def convert_nvidia(obj: dict[str, Any], arch: str | None = None) -> tuple[Offici
     if any(name.startswith("synthesis.input.") for name in state):
         raise ValueError("this is a StyleGAN3 (alias-free) generator; only StyleGAN2 generators can be imported so far")
     kw = g.init_kwargs
-    mapping, synthesis = dict(kw.get("mapping_kwargs") or {}), dict(kw.get("synthesis_kwargs") or {})
+    mapping = dict(kw.get("mapping_kwargs") or {})
+    # StyleGAN2-ADA nests the synthesis options in synthesis_kwargs; the StyleGAN3 repository's StyleGAN2
+    # (stylegan2-ffhq-1024x1024.pkl ...) passes them beside z_dim and the others
+    synthesis = {**(kw.get("synthesis_kwargs") or {}), **{k: v for k, v in kw.items() if k not in _GENERATOR_KWARGS}}
     _require(synthesis, "architecture", "skip")
     _require(synthesis, "resample_filter", [1, 3, 3, 1])
     _require(synthesis, "use_noise", True)
+    _require(synthesis, "activation", "lrelu")
     _require(mapping, "activation", "lrelu")
     for key in ("embed_features", "layer_features"):
         _require(mapping, key, None, kw.get("w_dim"))
@@ -79,7 +85,7 @@ def convert_nvidia(obj: dict[str, Any], arch: str | None = None) -> tuple[Offici
             _check_filter(name, tensor)
             continue
         renamed[_nvidia_name(name)] = tensor.reshape(1, 1, *tensor.shape) if name.endswith("noise_const") else tensor
-    _load_strictly(model, renamed, "G_ema")
+    load_strict(model, renamed, "a StyleGAN2 generator of G_ema's size")
     dataset = Path(str((obj.get("training_set_kwargs") or {}).get("path", ""))).stem
     return model, _metadata(model, "NVIDIA StyleGAN2-ADA G_ema", dataset)
 
@@ -113,13 +119,10 @@ def convert_rosinality(
             continue
         new, tensor = _rosinality_name(name, tensor, resolutions)
         renamed[new] = tensor
-    latent_avg = obj.get("latent_avg")
-    if latent_avg is not None:
-        renamed["w_avg"] = latent_avg.reshape(-1)
-    else:  # estimate it as rosinality's generate.py does (its mean_latent), from a seeded generator
-        renamed["w_avg"] = model.w_avg
-    _load_strictly(model, renamed, "g_ema")
-    if latent_avg is None:
+    latent_avg = obj.get("latent_avg")  # training files have none: estimated below
+    renamed["w_avg"] = model.w_avg if latent_avg is None else latent_avg.reshape(-1)
+    load_strict(model, renamed, "a StyleGAN2 generator of g_ema's size")
+    if latent_avg is None:  # as rosinality's generate.py does (mean_latent), from a seeded generator
         z = torch.randn(MEAN_W_SAMPLES, style_dim, generator=torch.Generator().manual_seed(0))
         with torch.no_grad():
             model.w_avg.copy_(model.map(z).mean(0))
@@ -187,27 +190,6 @@ def _rosinality_name(name: str, tensor: torch.Tensor, resolutions: list[int]) ->
         return name, tensor
     new, reshape = parts[rest]
     return f"{prefix}.{new}", reshape(tensor)
-
-
-def _load_strictly(model: torch.nn.Module, state: dict[str, torch.Tensor], what: str) -> None:
-    expected = model.state_dict()
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    wrong = [
-        f"{k} {tuple(state[k].shape)} (expected {tuple(v.shape)})"
-        for k, v in expected.items()
-        if k in state and state[k].shape != v.shape
-    ]
-    if missing or unexpected or wrong:
-        raise CheckpointReadError(
-            f"{what} does not match a StyleGAN2 generator of its size: "
-            + "; ".join(
-                f"{label}: {', '.join(items[:6])}{' ...' if len(items) > 6 else ''}"
-                for label, items in (("missing", missing), ("unexpected", unexpected), ("wrong shape", wrong))
-                if items
-            )
-        )
-    model.load_state_dict({k: v.float() for k, v in state.items()}, strict=True)
 
 
 def _metadata(model: OfficialStyleGAN2Generator, description: str, dataset: str) -> dict[str, Any]:
