@@ -7,16 +7,19 @@ SRVGGNetCompact for the stored inputs (see tests/fixtures/import/README.md).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from gan_demo import ops
 from gan_demo.checkpoint import ModelRegistry, load_model
 from gan_demo.importers import CheckpointReadError, convert
 from gan_demo.models.esrgan import RRDBNet, SRVGGNetCompact
+from gan_demo.ui.superres import SuperResolutionTab
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
 GOLDENS = {
@@ -128,3 +131,21 @@ def test_truncated_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "cut.pth").write_bytes(data[: len(data) // 2])
     with pytest.raises(CheckpointReadError, match="truncated"):
         convert(tmp_path / "cut.pth", tmp_path / "out")
+
+
+def test_super_resolution_tab_runs_it_with_alpha_off_and_a_time_estimate(tmp_path: Path) -> None:
+    convert(FIXTURES / "esrgan_rrdb_x2.pth", tmp_path / "models" / "realesrgan-x2")
+    tab = SuperResolutionTab(ModelRegistry([tmp_path / "models"], device="cpu"))
+    assert tab.default_model() == "realesrgan-x2" and tab.base_model("realesrgan-x2") is None
+    Image.fromarray(_photo(33, 47)).save(tmp_path / "photo.png")
+    said: list[str] = []
+
+    def progress(fraction: float, desc: str) -> None:
+        said.append(desc)
+
+    for _ in range(2):
+        pair, png, notes = tab.super_resolve(str(tmp_path / "photo.png"), "realesrgan-x2", 0.7, False, None, progress)
+    assert pair[1].size == Image.open(png).size == (94, 66)
+    assert "α has no effect: realesrgan-x2 has no PSNR-oriented base model" in notes
+    assert said[0] == "Enlarging ×2: first run of this model on cpu: timing it"
+    assert re.fullmatch(r"Enlarging ×2: about \d+ s expected on cpu", said[2])

@@ -7,12 +7,14 @@ the official repository saves them (the generator's state_dict), with the refere
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
+from conftest import ZH
 from PIL import Image
 
 from gan_demo import imaging, ops
@@ -145,3 +147,18 @@ def _sketch() -> np.ndarray:
     canvas = np.full((128, 128, 4), 255, dtype=np.uint8)
     canvas[40:44, 20:100, :3] = 0
     return canvas
+
+
+def test_the_progress_bar_states_the_expected_time_from_the_last_run(zoo_registry: ModelRegistry) -> None:
+    tab = TranslationTab(zoo_registry)
+    said: list[str] = []
+    sketch = {"composite": _sketch()}
+
+    def progress(_: float | None, desc: str) -> None:
+        said.append(desc)
+
+    for headers in ({}, {}, ZH):
+        tab.translate("zoo-resnet", "sketch", sketch, None, SimpleNamespace(headers=headers), progress)
+    assert said[0] == "Translating with zoo_resnet_6blocks_instance: first run of this model on cpu: timing it"
+    assert re.fullmatch(r"Translating with zoo_resnet_6blocks_instance: about \d+ s expected on cpu", said[1])
+    assert re.fullmatch(r"正在用 zoo_resnet_6blocks_instance 翻译: 预计在 cpu 上约需 \d+ 秒", said[2])

@@ -24,6 +24,7 @@ from .. import imaging, metrics, ops
 from ..checkpoint import LoadedModel, ModelRegistry
 from . import checks
 from .text import error, i18n, note
+from .timing import ExpectedTime, time_left
 
 TASK = "super-resolution"
 RESULT_DIR = Path(tempfile.gettempdir()) / "gan_demo_results"
@@ -41,6 +42,7 @@ class SuperResolutionTab:
         self.names = registry.names(task=TASK)
         self._blends: OrderedDict[tuple[str, str, float], nn.Module] = OrderedDict()
         self._blend_lock = threading.Lock()
+        self.expected = ExpectedTime()
 
     # -- models --------------------------------------------------------------------------------------------------
 
@@ -102,11 +104,16 @@ class SuperResolutionTab:
         known = checks.flag(known_answer, "sr_known", request)
         decoded = checks.upload(image, request)
         network, model_note = self._network(loaded, a, request)
+        # LR pixels through the network: a known-answer test shrinks the image by the scale first
+        megapixels = decoded.rgb.shape[0] * decoded.rgb.shape[1] / 1e6 / (network.scale**2 if known else 1)
+        expected = self.expected.describe(loaded.name, megapixels, self.registry.device, request)
+        start = time.perf_counter()
 
         def report(fraction: float) -> None:
-            progress(fraction, desc=note("sr_progress", request, scale=network.scale))
+            left = time_left(time.perf_counter() - start, fraction, request)
+            progress(fraction, desc=f"{note('sr_progress', request, scale=network.scale)}: {left or expected}")
 
-        start = time.perf_counter()
+        report(0.0)
         try:
             if known:
                 result = ops.known_answer(network, decoded.rgb, network.scale, tile=ops.DEFAULT_TILE, progress=report)
@@ -125,6 +132,7 @@ class SuperResolutionTab:
         except RuntimeError:  # NaN or infinity out of the model
             raise error("model_failed", request) from None
         seconds = time.perf_counter() - start
+        self.expected.record(loaded.name, megapixels, seconds)
 
         text = self._notes(network, decoded, result, output, [model_note], seconds, request)
         blended = self.base_model(loaded.name) is not None

@@ -534,6 +534,10 @@ NOTES: dict[str, tuple[str, str]] = {
         "模型：{title}。α 不起作用：{model} 没有可供混合的面向 PSNR 的基础模型。",
     ),
     "sr_progress": ("Enlarging ×{scale}", "正在放大 ×{scale}"),
+    "first_run": ("first run of this model on {device}: timing it", "此模型在 {device} 上首次运行，正在计时"),
+    "expected_time": ("about {seconds:.0f} s expected on {device}", "预计在 {device} 上约需 {seconds:.0f} 秒"),
+    "time_left": ("about {seconds:.0f} s left", "约剩 {seconds:.0f} 秒"),
+    "tr_progress": ("Translating with {title}", "正在用 {title} 翻译"),
     "sr_time": ("Took {seconds:.2f} s on {device}.", "耗时 {seconds:.2f} 秒（{device}）。"),
     "sr_tiles": (
         "Processed in {tiles} tiles of at most {tile} × {tile} input pixels (overlapping by {radius} pixels: same result as in one piece).",

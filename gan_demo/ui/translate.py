@@ -5,9 +5,10 @@ Endpoint `/translate` (model, source, sketch, upload) -> (seen, result, l1_resul
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import gradio as gr
 import numpy as np
@@ -18,8 +19,10 @@ from ..checkpoint import LoadedModel, ModelRegistry
 from ..data.sketch import clean_drawing, extract_edges
 from . import checks
 from .text import error, i18n, note
+from .timing import ExpectedTime
 
 TASK = "translation"
+T = TypeVar("T")
 SOURCES = ("sketch", "drawing", "picture")
 DISPLAY_SIDE = 256  # outputs are enlarged (nearest neighbour, whole factor) to at least this
 CANVAS_SIDE = 512
@@ -51,6 +54,7 @@ class TranslationTab:
         # pix2pix models first: the default is the one the tab is about.
         names = registry.names(task=TASK)
         self.names = sorted(names, key=lambda n: not is_adversarial(registry.config(n)))
+        self.expected = ExpectedTime()
 
     def baseline(self, name: str) -> str | None:
         """An installed L1-only model of the same input size and dataset to compare `name` with, or None."""
@@ -75,6 +79,7 @@ class TranslationTab:
         sketch: dict[str, Any] | None,
         upload: str | bytes | None,
         request: gr.Request,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio's way to ask for a progress bar)
     ) -> tuple[Image.Image, Image.Image, Image.Image | None, str]:
         """Turn a line drawing into a picture with a pix2pix generator (and its L1-only baseline, if installed).
 
@@ -102,7 +107,7 @@ class TranslationTab:
             decoded = checks.upload(upload, request)
             lines += [note(n, request) for n in decoded.notes]
             if source == "picture" and loaded.config.get("input") == "picture":
-                return self._picture(loaded, decoded, lines, request)
+                return self._picture(loaded, decoded, lines, request, progress)
             name = Path(upload).name if isinstance(upload, str) else "image"
             drawing = _picture_edges(decoded, size) if source == "picture" else _drawing(decoded)
             if not (drawing < INK).any():
@@ -115,7 +120,7 @@ class TranslationTab:
             lines.append(note("tr_edges", request))
         square = ops.fit_square(drawing, size) if drawing.shape != (size, size) else drawing
 
-        result = self._run(loaded.model, square)
+        result = self._timed(loaded, lambda: self._run(loaded.model, square), size * size, request, progress)
         baseline = self.baseline(loaded.name)
         compared = None
         if baseline is not None:
@@ -142,14 +147,31 @@ class TranslationTab:
             raise error("draw_first", request)
         return drawing
 
-    @staticmethod
+    def _timed(
+        self, loaded: LoadedModel, run: Callable[[], T], pixels: int, request: gr.Request | None, progress: Any
+    ) -> T:
+        """`run()`, with a progress bar that says how long it should take (its last run's speed)."""
+        expected = self.expected.describe(loaded.name, pixels / 1e6, self.registry.device, request)
+        progress(None, desc=f"{note('tr_progress', request, title=loaded.title)}: {expected}")
+        start = time.perf_counter()
+        result = run()
+        self.expected.record(loaded.name, pixels / 1e6, time.perf_counter() - start)
+        return result
+
     def _picture(
-        loaded: LoadedModel, decoded: imaging.DecodedImage, lines: list[str], request: gr.Request | None
+        self,
+        loaded: LoadedModel,
+        decoded: imaging.DecodedImage,
+        lines: list[str],
+        request: gr.Request | None,
+        progress: Any,
     ) -> tuple[Image.Image, Image.Image, None, str]:
         """A picture through a model that takes pictures: resized to its size on the long side, proportions kept."""
         picture = _resized_on_white(decoded, loaded.model.image_size)
         height, width = picture.shape[:2]
-        result = ops.translate_picture(loaded.model, picture)
+        result = self._timed(
+            loaded, lambda: ops.translate_picture(loaded.model, picture), width * height, request, progress
+        )
         multiple = loaded.model.size_multiple
         lines.append(note("tr_picture", request, title=loaded.title, w=width, h=height, multiple=multiple))
         seen, out = imaging.to_pil(picture, DISPLAY_SIDE), imaging.to_pil(result, DISPLAY_SIDE)
