@@ -31,8 +31,9 @@ ROSINALITY_LICENCE = (
 # Options of NVIDIA's networks that change speed or memory only: fp32 here computes what they approximate.
 _NVIDIA_SPEED_ONLY = {"num_fp16_res", "fp16_channels_last", "channels_last", "fused_modconv_default", "w_avg_beta"}
 _GENERATOR_KWARGS = {"z_dim", "c_dim", "w_dim", "img_resolution", "img_channels", "mapping_kwargs", "synthesis_kwargs"}
-# rosinality's mean w, when a file has no latent_avg: the mean of this many mapped z's (seeded, reproducible).
+# The mean w of a file that has none: the mean of this many mapped z's (seeded, reproducible).
 MEAN_W_SAMPLES = 4096
+_ESTIMATED = " (mean w estimated from 4096 mapped latents)"
 
 
 def is_nvidia_pickle(obj: Any) -> bool:
@@ -85,9 +86,13 @@ def convert_nvidia(obj: dict[str, Any], arch: str | None = None) -> tuple[Offici
             _check_filter(name, tensor)
             continue
         renamed[_nvidia_name(name)] = tensor.reshape(1, 1, *tensor.shape) if name.endswith("noise_const") else tensor
+    tracked = "w_avg" in renamed  # not when trained with w_avg_beta=None
+    renamed.setdefault("w_avg", model.w_avg)
     load_strict(model, renamed, "a StyleGAN2 generator of G_ema's size")
+    if not tracked:
+        _estimate_w_avg(model)
     dataset = Path(str((obj.get("training_set_kwargs") or {}).get("path", ""))).stem
-    return model, _metadata(model, "NVIDIA StyleGAN2-ADA G_ema", dataset)
+    return model, _metadata(model, "NVIDIA StyleGAN2-ADA G_ema" + ("" if tracked else _ESTIMATED), dataset)
 
 
 def convert_rosinality(
@@ -119,15 +124,23 @@ def convert_rosinality(
             continue
         new, tensor = _rosinality_name(name, tensor, resolutions)
         renamed[new] = tensor
-    latent_avg = obj.get("latent_avg")  # training files have none: estimated below
+    latent_avg = obj.get("latent_avg")  # training files have none
     renamed["w_avg"] = model.w_avg if latent_avg is None else latent_avg.reshape(-1)
     load_strict(model, renamed, "a StyleGAN2 generator of g_ema's size")
-    if latent_avg is None:  # as rosinality's generate.py does (mean_latent), from a seeded generator
-        z = torch.randn(MEAN_W_SAMPLES, style_dim, generator=torch.Generator().manual_seed(0))
-        with torch.no_grad():
-            model.w_avg.copy_(model.map(z).mean(0))
-    description = "rosinality/stylegan2-pytorch g_ema" + ("" if latent_avg is not None else " (mean w estimated)")
+    if latent_avg is None:
+        _estimate_w_avg(model)
+    description = "rosinality/stylegan2-pytorch g_ema" + ("" if latent_avg is not None else _ESTIMATED)
     return model, _metadata(model, description, "")
+
+
+def _estimate_w_avg(model: OfficialStyleGAN2Generator) -> None:
+    """The mean w of MEAN_W_SAMPLES mapped latents (and random classes) from a seeded generator, as rosinality's
+    generate.py estimates it (mean_latent), for files without a tracked mean."""
+    generator = torch.Generator().manual_seed(0)
+    z = torch.randn(MEAN_W_SAMPLES, model.latent_dim, generator=generator)
+    labels = torch.randint(model.num_classes, (MEAN_W_SAMPLES,), generator=generator) if model.num_classes else None
+    with torch.no_grad():
+        model.w_avg.copy_(model.map(z, labels=labels).mean(0))
 
 
 # -- helpers ------------------------------------------------------------------------------------------------------

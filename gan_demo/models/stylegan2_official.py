@@ -17,6 +17,13 @@ weights give the images they were trained to give:
 Modules are named after NVIDIA's (blocks.<res>.conv0 / conv1 / torgb / const, mapping.embed / layers) so a
 reader can hold this file against training/networks.py; gan_demo.importers maps the official state dicts
 onto them.
+
+Why a second class rather than options of StyleGANGenerator: the two share their shape (the interface the app
+uses, and the building blocks imported below) but not their computation. Every resampling step, the toRGB
+scaling, the clamp and the class embedding would need a branch in each module of the trained model, whose
+shipped checkpoints and training code depend on its state-dict layout; two numerics behind flags in one class
+are two classes in disguise. Each class here computes one thing, and the app tells them apart by nothing but
+their config's architecture name.
 """
 
 from __future__ import annotations
