@@ -11,6 +11,8 @@
     training   images/s of gan_demo's Trainer (dcgan, batch 128), vs a textbook PyTorch DCGAN loop (target >= 1.3x)
     imports    imported architectures at full size with random weights: one 1024 px image from a config-F StyleGAN2
                (seconds, peak memory of a fresh process), vs the shipped stylegan-avatars in the same way
+    imports-sr the same for super-resolution: a 256x256 photo to 1024x1024 through RealESRGAN_x4plus's RRDBNet and
+               realesr-general-x4v3's SRVGGNetCompact, tiled (128 px tiles), vs the shipped srgan-photo-x4
 
 Examples (from the repository root):
     python scripts/benchmark.py
@@ -56,7 +58,9 @@ from gan_demo.training.config import TrainConfig  # noqa: E402
 from gan_demo.training.loop import GANTrainer  # noqa: E402
 from gan_demo.training.report import describe_hardware  # noqa: E402
 
-SECTIONS = ("sampling", "superres", "translation", "stylemix", "training", "startup", "endpoints", "imports")
+SECTIONS = (
+    "sampling", "superres", "translation", "stylemix", "training", "startup", "endpoints", "imports", "imports-sr",
+)  # fmt: skip
 DEFAULT_REPEATS = {
     "sampling": 30,
     "superres": 10,
@@ -65,6 +69,7 @@ DEFAULT_REPEATS = {
     "startup": 3,
     "endpoints": 20,
     "imports": 3,
+    "imports-sr": 3,
 }  # startup relaunches the app each time
 SAMPLE_COUNT = 64
 SR_INPUT = 256  # a 256x256 photo crop -> 1024x1024
@@ -339,6 +344,73 @@ def one_image(checkpoints: Path, name: str, repeats: int) -> dict[str, float]:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     keys = ("s", "cpu_s", "peak_bytes", "parameters", "side")
     return dict(zip(keys, map(float, result.stdout.split()[-5:]), strict=True))
+
+
+SR_IMPORT_SCRIPT = """
+import json, sys, time
+sys.path.insert(0, {root!r}); sys.path.insert(0, {scripts!r})
+from benchmark import test_photo
+from gan_demo import ops
+from gan_demo.checkpoint import ModelRegistry
+from gan_demo.models import ARCHITECTURES
+if {architecture!r}:  # the official file's shapes, random weights
+    model = ARCHITECTURES[{architecture!r}](**json.loads({kwargs!r})).eval().requires_grad_(False)
+else:
+    model = ModelRegistry([{checkpoints!r}], device="cpu").get({name!r}).model
+pixels = test_photo({size})
+wall, cpu = [], []
+for _ in range({repeats} + {warmup}):
+    start, start_cpu = time.perf_counter(), time.process_time()
+    out = ops.super_resolve(model, pixels, tile={tile})
+    wall.append(time.perf_counter() - start)
+    cpu.append(time.process_time() - start_cpu)
+assert out.shape == ({size} * 4, {size} * 4, 3)
+wall, cpu = wall[{warmup}:], cpu[{warmup}:]
+peak = next(int(line.split()[1]) * 1024 for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(sorted(wall)[len(wall) // 2], sorted(cpu)[len(cpu) // 2], peak, sum(p.numel() for p in model.parameters()))
+"""
+SR_IMPORT_TILE = 128  # 4 tiles for the 256 px photo, so that the tiling (and its context overlap) is what is timed
+SR_IMPORTS = {  # name: (architecture, kwargs) of the official files
+    "RealESRGAN_x4plus": ("RRDBNet", {"scale": 4, "num_blocks": 23}),
+    "realesr-general-x4v3": ("SRVGGNetCompact", {"scale": 4, "num_convs": 32}),
+}
+
+
+def super_resolve_in_process(checkpoints: Path, name: str, architecture: str, kwargs: dict, repeats: int) -> dict:
+    """Median wall and CPU seconds of one tiled SR_INPUT² -> 4x super-resolution, peak resident bytes and
+    parameters, in a fresh process; without an architecture, the checkpoint `name`. A warm-up run first, except for
+    models so slow (RRDBNet: about a minute) that one run's start-up cost does not matter."""
+    code = SR_IMPORT_SCRIPT.format(
+        root=str(ROOT), scripts=str(ROOT / "scripts"), checkpoints=str(checkpoints), name=name,
+        architecture=architecture, kwargs=json.dumps(kwargs), size=SR_INPUT, tile=SR_IMPORT_TILE, repeats=repeats,
+        warmup=int(architecture != "RRDBNet"),
+    )  # fmt: skip
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    keys = ("s", "cpu_s", "peak_bytes", "parameters")
+    return dict(zip(keys, map(float, result.stdout.split()[-4:]), strict=True))
+
+
+def bench_imported_superres(checkpoints: Path, repeats: int) -> list[Row]:
+    log(f"imports: {SR_INPUT}px -> {4 * SR_INPUT}px, {SR_IMPORT_TILE} px tiles, {', '.join(SR_IMPORTS)} vs {SR_MODEL}")
+    base = super_resolve_in_process(checkpoints, SR_MODEL, "", {}, repeats)
+
+    def fmt(m: dict[str, float]) -> str:
+        return f"{m['s']:.2f} s ({m['cpu_s']:.2f} s CPU), peak {m['peak_bytes'] / 2**30:.2f} GiB"
+
+    rows = []
+    for name, (architecture, kwargs) in SR_IMPORTS.items():
+        ours = super_resolve_in_process(checkpoints, name, architecture, kwargs, repeats)
+        rows.append(
+            Row(
+                f"imported {name} ({architecture}, random weights, {ours['parameters'] / 1e6:.1f} M parameters): "
+                f"{SR_INPUT}² -> {4 * SR_INPUT}², {SR_IMPORT_TILE} px tiles",
+                f"{SR_MODEL} ({base['parameters'] / 1e6:.2f} M): {fmt(base)}",
+                fmt(ours),
+                f"{ours['cpu_s'] / base['cpu_s']:.0f}x the CPU time",
+                numbers={f"baseline_{k}": v for k, v in base.items()} | ours,
+            )
+        )
+    return rows
 
 
 def bench_imports(checkpoints: Path, repeats: int) -> list[Row]:
@@ -651,6 +723,8 @@ def main(argv: list[str] | None = None) -> int:
                 rows += bench_training(args.train_steps, warmup=10)
             elif section == "imports":
                 rows += bench_imports(args.checkpoints, repeats(section))
+            elif section == "imports-sr":
+                rows += bench_imported_superres(args.checkpoints, repeats(section))
         except (AppUnavailable, KeyError) as err:  # KeyError: a model the endpoints need is not there
             skipped.append(f"{section}: skipped, {err}")
 
