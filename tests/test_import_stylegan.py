@@ -249,3 +249,17 @@ def test_the_style_mixing_tab_offers_and_serves_an_imported_model(tmp_path: Path
     assert tab.names == ["ffhq"] and tab.num_ws("ffhq") == 8
     grid, caption = tab.style_mix("ffhq", "1, 2", "3", "custom", 6, 7, 0.7, "const", None)
     assert max(grid.size) >= 640 and "6–7" in caption
+
+
+def test_large_batches_run_in_chunks_with_the_same_images(imported: OfficialStyleGAN2Generator) -> None:
+    """Memory is bounded by synthesising a few images per pass (2 at 1024 px); the images do not change."""
+    ws = ops.map_seeds(imported, [1, 2, 3, 4, 5])[:, None].expand(-1, imported.num_ws, -1)
+    for noise in ("const", "random"):
+        generators = [torch.Generator().manual_seed(s) for s in range(5)] if noise == "random" else None
+        whole = imported.synthesis(ws, noise, generators)
+        imported.max_pixels_per_pass = 2 * 32 * 32  # 2 images of 32 px per pass
+        try:
+            generators = [torch.Generator().manual_seed(s) for s in range(5)] if noise == "random" else None
+            torch.testing.assert_close(imported.synthesis(ws, noise, generators), whole, atol=1e-5, rtol=0)
+        finally:
+            del imported.max_pixels_per_pass  # back to the class's bound
