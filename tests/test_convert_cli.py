@@ -8,8 +8,13 @@ import shutil
 from pathlib import Path
 
 import convert as convert_script  # scripts/convert.py (tests/conftest.py puts scripts/ on the path)
+import numpy as np
 import pytest
 import torch
+from conftest import call, make_client
+from gradio_client import handle_file
+from PIL import Image
+from served_app import running_app
 
 from gan_demo import checkpoint, importers
 from gan_demo.checkpoint import ModelRegistry, converted_dir, read_config
@@ -123,3 +128,36 @@ def test_max_models_comes_from_the_environment(tmp_path: Path, monkeypatch: pyte
         monkeypatch.setenv("GAN_DEMO_MAX_MODELS", bad)
         with pytest.raises(ValueError, match="GAN_DEMO_MAX_MODELS must be|max_models must be at least 1"):
             ModelRegistry([], device="cpu")
+
+
+@pytest.mark.slow
+def test_the_served_app_takes_official_files_in_gan_demo_models(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GAN_DEMO_MODELS=RealESRGAN-style .pth:latest_net_G.pth -> /super_resolve and /translate serve them, 16-bit
+    grey and transparent uploads included."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "horse2zebra_pretrained"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "zoo_resnet_6blocks_instance.pth", folder / "latest_net_G.pth")
+    models = os.pathsep.join([str(FIXTURES / "esrgan_rrdb_x2.pth"), str(folder / "latest_net_G.pth")])
+    grey16 = np.linspace(0, 65535, 30 * 20).reshape(20, 30).astype(np.uint16)
+    Image.fromarray(grey16).save(tmp_path / "grey16.png")
+    rgba = Image.new("RGBA", (90, 60), (200, 120, 40, 255))
+    rgba.putalpha(Image.fromarray(np.tile(np.linspace(0, 255, 90, dtype=np.uint8), (60, 1))))
+    rgba.save(tmp_path / "rgba.png")
+    with running_app(Path(models), tmp_path / "server") as url:
+        client = make_client(url, tmp_path / "downloads")
+        _, png, notes = call(
+            client, "/super_resolve", handle_file(str(tmp_path / "grey16.png")), "esrgan_rrdb_x2", 0.7, False
+        )
+        with Image.open(png) as out:
+            assert out.size == (60, 40) and out.mode == "L"  # a grey upload comes back grey
+        assert "α has no effect" in notes
+        name = "horse2zebra_pretrained-latest_net_G"
+        seen, result, compared, notes = call(
+            client, "/translate", name, "picture", None, handle_file(str(tmp_path / "rgba.png"))
+        )
+        with Image.open(result) as out:
+            assert out.size == (256, 171)
+        assert compared is None and "multiples of 4" in notes

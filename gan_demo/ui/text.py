@@ -383,8 +383,8 @@ $$\\min_G \\max_D \\; \\mathbb{E}_{x\\sim p_\\text{data}}[\\log D(x)] + \\mathbb
     "tr_source_sketch": ("Draw on the canvas", "在画布上画"),
     "tr_source_drawing": ("Upload a drawing (dark lines on a light background)", "上传线稿（浅色背景、深色线条）"),
     "tr_source_picture": (
-        "Upload a picture or photo (its edges are extracted first)",
-        "上传图片或照片（先自动提取边缘）",
+        "Upload a picture or photo (its edges are extracted first; an imported model that takes pictures, such as horse2zebra, gets the picture itself)",
+        "上传图片或照片（先自动提取边缘；直接处理图片的导入模型，例如 horse2zebra，则直接使用图片本身）",
     ),
     "tr_canvas": (
         "Draw with the black brush: brush, eraser and brush size are on the left of the canvas; undo, redo and clear at its top right.",
