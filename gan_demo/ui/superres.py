@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+import numpy as np
 from PIL import Image
 from torch import nn
 
@@ -32,6 +33,7 @@ RESULT_TTL_S = 3600  # result files older than this are removed
 # The slider's images are reduced to this long side: two 8192 px PNGs would take the browser minutes.
 DISPLAY_MAX_SIDE = 2048
 BLEND_CACHE_SIZE = 8
+PROBE_SIDE = 48  # LR pixels per side of the run that times a model before its first request
 
 
 class SuperResolutionTab:
@@ -106,6 +108,10 @@ class SuperResolutionTab:
         network, model_note = self._network(loaded, a, request)
         # LR pixels through the network: a known-answer test shrinks the image by the scale first
         megapixels = decoded.rgb.shape[0] * decoded.rgb.shape[1] / 1e6 / (network.scale**2 if known else 1)
+        if not self.expected.known(loaded.name):  # a first estimate from a small probe: the cost grows with pixels
+            probe = np.zeros((PROBE_SIDE, PROBE_SIDE, 3), dtype=np.uint8)
+            run = lambda: ops.super_resolve(network, probe, tile=None)  # noqa: E731
+            self.expected.measure(loaded.name, run, PROBE_SIDE**2 / 1e6)
         expected = self.expected.describe(loaded.name, megapixels, self.registry.device, request)
         start = time.perf_counter()
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 
 import gradio as gr
 
@@ -19,6 +21,16 @@ class ExpectedTime:
     def record(self, model: str, megapixels: float, seconds: float) -> None:
         with self._lock:
             self._rate[model] = seconds / max(megapixels, 1e-6)
+
+    def known(self, model: str) -> bool:
+        with self._lock:
+            return model in self._rate
+
+    def measure(self, model: str, run: Callable[[], object], megapixels: float) -> None:
+        """Time `run()` (a small probe of `megapixels`) as the model's speed until a real run replaces it."""
+        start = time.perf_counter()
+        run()
+        self.record(model, megapixels, time.perf_counter() - start)
 
     def describe(self, model: str, megapixels: float, device: object, request: gr.Request | None) -> str:
         """ "about N s expected on cpu", or, before the model's first run, that this run is being timed."""
