@@ -263,3 +263,16 @@ def test_large_batches_run_in_chunks_with_the_same_images(imported: OfficialStyl
             torch.testing.assert_close(imported.synthesis(ws, noise, generators), whole, atol=1e-5, rtol=0)
         finally:
             del imported.max_pixels_per_pass  # back to the class's bound
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_an_imported_model_gives_on_cuda_what_it_gives_on_the_cpu(imported: OfficialStyleGAN2Generator) -> None:
+    """Noise comes from per-image CPU generators, so even "random" noise is the same on both devices."""
+    for noise in ("const", "random"):
+        cpu = ops.sample(imported, [1, 2, 3], truncation=0.7, noise_mode=noise)
+        try:
+            gpu = ops.sample(imported.to("cuda"), [1, 2, 3], truncation=0.7, noise_mode=noise)
+        finally:
+            imported.to("cpu")
+        # TF32 convolutions on the GPU round differently; a wrong kernel path would be far off.
+        assert (gpu - cpu).abs().mean() < 0.01 * cpu.abs().mean()
