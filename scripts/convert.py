@@ -9,6 +9,8 @@ Examples (from the repository root):
     python scripts/convert.py realesr-general-x4v3.pth models/realesr-general-x4v3
     python scripts/convert.py checkpoints/horse2zebra_pretrained/latest_net_G.pth models/horse2zebra
     python scripts/convert.py facades_label2photo_pretrained/latest_net_G.pth models/facades --arch unet_256
+    python scripts/convert.py RRDB_PSNR_x4.pth models/esrgan-psnr-x4      # xinntao/ESRGAN's pair: alpha blends them
+    python scripts/convert.py RRDB_ESRGAN_x4.pth models/esrgan-x4 --base-model esrgan-psnr-x4
     python scripts/convert.py stylegan2-ffhq-1024x1024.pkl models/stylegan2-ffhq
     GAN_DEMO_MODELS=models python app.py    # the app lists them in the tabs of their kind
 """
@@ -21,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gan_demo.checkpoint import read_config  # noqa: E402
+from gan_demo.checkpoint import read_config, write_config  # noqa: E402
 from gan_demo.importers import FORMATS, convert  # noqa: E402
 
 
@@ -40,6 +42,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="the architecture: rrdbnet, srvgg-prelu, srvgg-relu, srvgg-leakyrelu (Real-ESRGAN); "
         "resnet_6blocks, resnet_9blocks, unet_128, unet_256 (pytorch-CycleGAN-and-pix2pix --netG)",
     )
+    parser.add_argument(
+        "--base-model",
+        help="the name (folder) of the PSNR-oriented model this GAN model was fine-tuned from, e.g. the converted "
+        "RRDB_PSNR_x4.pth for RRDB_ESRGAN_x4.pth: the super-resolution tab's α then blends the two",
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace the files of an existing OUT_DIR")
     return parser.parse_args(argv)
 
@@ -55,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 1
     config = read_config(out)
+    if args.base_model:
+        config["base_model"] = args.base_model
+        write_config(out, config)
     source = config["source"]
     print(f"wrote {out}: {config['architecture']} for {config.get('task', 'sample')}, from {source['file']}")
     print(f"  format {source['format']}, sha256 {source['sha256']}")

@@ -149,3 +149,38 @@ def test_super_resolution_tab_runs_it_with_alpha_off_and_a_time_estimate(tmp_pat
     assert "α has no effect: realesrgan-x2 has no PSNR-oriented base model" in notes
     assert tab.expected.known("realesrgan-x2")  # timed on a 48 px probe before the first request
     assert all(re.fullmatch(r"Enlarging ×2: about \d+ s expected on cpu", said[i]) for i in (0, 2))
+
+
+def test_original_esrgan_files_are_renamed_and_reproduce_the_reference(tmp_path: Path) -> None:
+    """xinntao/ESRGAN's RRDB_ESRGAN_x4.pth layout (RRDB_trunk.*, trunk_conv, upconv1, HRconv): its own format."""
+    model, config = load_model(convert(FIXTURES / "esrgan_old_x4.pth", tmp_path / "old"))
+    assert type(model) is RRDBNet and config["source"]["format"] == "esrgan"
+    assert config["source"]["licence"].startswith("Apache-2.0")
+    golden = np.load(FIXTURES / "esrgan_old_x4.npz")
+    with torch.inference_mode():
+        y = (model(torch.from_numpy(golden["input"]) * 2 - 1) + 1) / 2
+    assert np.abs(y.numpy() - golden["output"]).max() <= 1e-4
+
+
+def test_the_esrgan_pair_blends_with_alpha_in_the_tab(tmp_path: Path) -> None:
+    """RRDB_PSNR_x4 + RRDB_ESRGAN_x4 (--base-model): the tab's α interpolates them, as ESRGAN's net_interp.py."""
+    import convert as convert_script  # scripts/convert.py
+
+    psnr = torch.load(FIXTURES / "esrgan_old_x4.pth", weights_only=True)
+    torch.save({k: v * 0.5 for k, v in psnr.items()}, tmp_path / "RRDB_PSNR_x4.pth")
+    models = tmp_path / "models"
+    assert convert_script.main([str(tmp_path / "RRDB_PSNR_x4.pth"), str(models / "esrgan-psnr-x4")]) == 0
+    args = [str(FIXTURES / "esrgan_old_x4.pth"), str(models / "esrgan-x4"), "--base-model", "esrgan-psnr-x4"]
+    assert convert_script.main(args) == 0
+    tab = SuperResolutionTab(ModelRegistry([models], device="cpu"))
+    assert tab.base_model("esrgan-x4") == "esrgan-psnr-x4" and tab.default_model() == "esrgan-x4"
+    Image.fromarray(_photo(16, 12)).save(tmp_path / "photo.png")
+    results, notes = {}, {}
+    for alpha in (0.0, 0.5, 1.0):
+        (_, out), _, notes[alpha] = tab.super_resolve(str(tmp_path / "photo.png"), "esrgan-x4", alpha, False, None)
+        results[alpha] = np.asarray(out, dtype=int)
+    assert "RRDB_PSNR_x4" in notes[0.5] and "esrgan_old_x4" in notes[0.5]  # the blend note names both
+    gan = ops.super_resolve(tab.registry.get("esrgan-x4").model, _photo(16, 12))
+    psnr_out = ops.super_resolve(tab.registry.get("esrgan-psnr-x4").model, _photo(16, 12))
+    assert np.array_equal(results[1.0], gan) and np.array_equal(results[0.0], psnr_out)
+    assert not np.array_equal(results[0.5], results[0.0]) and not np.array_equal(results[0.5], results[1.0])

@@ -59,6 +59,13 @@ FORMATS: dict[str, ImportFormat] = {
             esrgan.LICENCE,
         ),
         ImportFormat(
+            "esrgan",
+            "ESRGAN .pth (xinntao/ESRGAN: RRDB_ESRGAN_x4.pth, RRDB_PSNR_x4.pth)",
+            esrgan.is_esrgan_checkpoint,
+            esrgan.convert_esrgan,
+            esrgan.ESRGAN_LICENCE,
+        ),
+        ImportFormat(
             "cyclegan-zoo",
             "pytorch-CycleGAN-and-pix2pix generators (latest_net_G.pth: resnet_6/9blocks, unet_128/256)",
             cyclegan_zoo.is_zoo_generator,

@@ -1,10 +1,12 @@
-"""Real-ESRGAN `.pth` files ({"params_ema": state_dict} and/or {"params": ...}) -> RRDBNet / SRVGGNetCompact.
+"""Real-ESRGAN `.pth` files ({"params_ema": state_dict} and/or {"params": ...}) -> RRDBNet / SRVGGNetCompact,
+and the original ESRGAN's (xinntao/ESRGAN: RRDB_ESRGAN_x4.pth, RRDB_PSNR_x4.pth) -> RRDBNet.
 
 The architecture and its sizes are read from the keys and shapes (as the official inference script
 would be told by --model_name): `conv_first.*` is an RRDBNet (x2 when its first conv takes 4x the
 image channels, the pixel-unshuffled input), `body.<i>.*` an SRVGGNetCompact. Known files:
 RealESRGAN_x4plus.pth (23 blocks), RealESRGAN_x2plus.pth, RealESRGAN_x4plus_anime_6B.pth (6 blocks),
-realesr-general-x4v3.pth and realesr-animevideov3.pth (SRVGGNetCompact, 32 and 16 convs).
+realesr-general-x4v3.pth and realesr-animevideov3.pth (SRVGGNetCompact, 32 and 16 convs). ESRGAN's
+files are a bare state dict of the same RRDBNet under its first names, renamed by ESRGAN_KEY_MAP.
 """
 
 from __future__ import annotations
@@ -22,6 +24,15 @@ from .safe_pickle import CheckpointReadError
 from .weights import load_strict, state_dict
 
 LICENCE = "BSD-3-Clause (xinntao/Real-ESRGAN); the training data's own terms apply to what you make with it"
+ESRGAN_LICENCE = "Apache-2.0 (xinntao/ESRGAN); the training data's own terms (DIV2K, Flickr2K, OST) apply"
+# xinntao/ESRGAN's RRDBNet names -> BasicSR's (the network is the same), as (pattern, replacement) rules.
+ESRGAN_KEY_MAP = (
+    (r"^RRDB_trunk\.(\d+)\.RDB(\d)\.", r"body.\1.rdb\2."),
+    (r"^trunk_conv\.", "conv_body."),
+    (r"^upconv(\d)\.", r"conv_up\1."),
+    (r"^HRconv\.", "conv_hr."),
+)
+ESRGAN_MARK = "RRDB_trunk.0.RDB1.conv1.weight"
 # --arch values: the architecture, and for SRVGGNetCompact the activation when the file has no PReLU slopes.
 ARCHS = ("rrdbnet", *(f"srvgg-{a}" for a in ACTIVATIONS))
 KEYS = ("params_ema", "params")  # the EMA weights first, as Real-ESRGAN's own inference does
@@ -41,7 +52,25 @@ def weights(obj: Any) -> dict[str, torch.Tensor] | None:
 
 def is_realesrgan_checkpoint(obj: Any) -> bool:
     state = weights(obj)
-    return state is not None and ("conv_first.weight" in state or "body.0.weight" in state)
+    return state is not None and ("conv_first.weight" in state or "body.0.weight" in state) and ESRGAN_MARK not in state
+
+
+def is_esrgan_checkpoint(obj: Any) -> bool:
+    return isinstance(obj, Mapping) and ESRGAN_MARK in obj
+
+
+def convert_esrgan(obj: Any, arch: str | None) -> tuple[nn.Module, dict[str, Any]]:
+    """xinntao/ESRGAN's RRDB_ESRGAN_x4.pth / RRDB_PSNR_x4.pth: renamed, then read as a Real-ESRGAN RRDBNet."""
+    state = state_dict(obj, "an ESRGAN RRDBNet state_dict (RRDB_ESRGAN_x4.pth, RRDB_PSNR_x4.pth)")
+    renamed = {}
+    for key, value in state.items():
+        for pattern, replacement in ESRGAN_KEY_MAP:
+            key = re.sub(pattern, replacement, key)
+        renamed[key] = value
+    model, metadata = convert(renamed, arch)
+    name = f"ESRGAN RRDBNet x{model.scale}, {model.num_blocks} blocks"
+    description = f"{name} (xinntao/ESRGAN's pretrained weights; RRDB_PSNR_x4 is the PSNR-oriented one to blend with)."
+    return model, {**metadata, "description": description, "source_architecture": name}
 
 
 def convert(obj: Any, arch: str | None) -> tuple[nn.Module, dict[str, Any]]:
