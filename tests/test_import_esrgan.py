@@ -184,3 +184,13 @@ def test_the_esrgan_pair_blends_with_alpha_in_the_tab(tmp_path: Path) -> None:
     psnr_out = ops.super_resolve(tab.registry.get("esrgan-psnr-x4").model, _photo(16, 12))
     assert np.array_equal(results[1.0], gan) and np.array_equal(results[0.0], psnr_out)
     assert not np.array_equal(results[0.5], results[0.0]) and not np.array_equal(results[0.5], results[1.0])
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("name", list(GOLDENS))
+def test_on_cuda_it_gives_what_it_gives_on_the_cpu(tmp_path: Path, name: str) -> None:
+    directory = convert(FIXTURES / f"{name}.pth", tmp_path / name)
+    image = _photo(40, 36)
+    on_cpu = ops.super_resolve(load_model(directory)[0], image, tile=16)
+    on_cuda = ops.super_resolve(load_model(directory, "cuda")[0], image, tile=16)
+    assert np.abs(on_cpu.astype(int) - on_cuda.astype(int)).max() <= 1

@@ -162,3 +162,13 @@ def test_the_progress_bar_states_the_expected_time_from_the_last_run(zoo_registr
     assert said[0] == "Translating with zoo_resnet_6blocks_instance: first run of this model on cpu: timing it"
     assert re.fullmatch(r"Translating with zoo_resnet_6blocks_instance: about \d+ s expected on cpu", said[1])
     assert re.fullmatch(r"正在用 zoo_resnet_6blocks_instance 翻译: 预计在 cpu 上约需 \d+ 秒", said[2])
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("name", ["zoo_resnet_6blocks_instance", "zoo_unet64_batch"])
+def test_on_cuda_it_gives_what_it_gives_on_the_cpu(tmp_path: Path, name: str) -> None:
+    directory = convert(FIXTURES / f"{name}.pth", tmp_path / name)
+    picture = np.random.default_rng(0).integers(0, 256, (70, 90, 3), dtype=np.uint8)
+    on_cpu = ops.translate_picture(load_model(directory)[0], picture)
+    on_cuda = ops.translate_picture(load_model(directory, "cuda")[0], picture)
+    assert np.abs(on_cpu.astype(int) - on_cuda.astype(int)).max() <= 1
