@@ -22,8 +22,8 @@ Why a second class rather than options of StyleGANGenerator: the two share their
 uses, and the building blocks imported below) but not their computation. Every resampling step, the toRGB
 scaling, the clamp and the class embedding would need a branch in each module of the trained model, whose
 shipped checkpoints and training code depend on its state-dict layout; two numerics behind flags in one class
-are two classes in disguise. Each class here computes one thing, and the app tells them apart by nothing but
-their config's architecture name.
+are two classes in disguise. So both subclass StyleBasedGenerator (the shape: `map`, the checked `synthesis`,
+`num_ws`, `w_avg`) and each computes one thing; the app tells them apart by nothing but their architecture name.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .stylegan import NOISE_MODES, EqualLinear, NoiseInjection, _lrelu, style_resolutions
+from .stylegan import EqualLinear, NoiseInjection, StyleBasedGenerator, _lrelu, style_resolutions
 
 _FIR_TAPS = torch.tensor([1.0, 3.0, 3.0, 1.0])
 FIR_FILTER = torch.outer(_FIR_TAPS, _FIR_TAPS) / _FIR_TAPS.sum() ** 2  # (4, 4), sums to 1
@@ -185,7 +185,7 @@ class SynthesisBlock(nn.Module):
         return x, rgb if image is None else upsample_2x(image) + rgb
 
 
-class OfficialStyleGAN2Generator(nn.Module):
+class OfficialStyleGAN2Generator(StyleBasedGenerator):
     """z (B, latent_dim) [and class labels (B,)] -> image (B, C, H, W), roughly in [-1, 1].
 
     `channels`: the widths at 4, 8, ..., image_size px (default: config F's min(512, 32768 / r)).
@@ -250,26 +250,15 @@ class OfficialStyleGAN2Generator(nn.Module):
         w = self.mapping(z, classes)
         return w if truncation == 1 else self.w_avg.lerp(w, truncation)
 
-    def synthesis(
-        self,
-        ws: torch.Tensor,
-        noise_mode: str = "const",
-        noise_generators: Sequence[torch.Generator] | None = None,
+    def _synthesize(
+        self, ws: torch.Tensor, noise_mode: str, noise_generators: Sequence[torch.Generator] | None
     ) -> torch.Tensor:
-        """ws (B, num_ws, w_dim), one w per layer, -> images (B, C, H, W).
-
-        `noise_generators`: one per image, for reproducible "random" noise.
-        """
-        if ws.ndim != 3 or ws.shape[1:] != (self.num_ws, self.w_dim):
-            raise ValueError(f"ws must be (batch, {self.num_ws}, {self.w_dim}), got {tuple(ws.shape)}")
-        if noise_mode not in NOISE_MODES:
-            raise ValueError(f"noise_mode must be one of {NOISE_MODES}, got {noise_mode!r}")
         per_pass = max(1, self.max_pixels_per_pass // self.image_size**2)
         if ws.shape[0] > per_pass:  # in chunks, so that a batch of 1024 px images cannot exhaust the memory
             chunks = range(0, ws.shape[0], per_pass)
             return torch.cat(
                 [
-                    self.synthesis(
+                    self._synthesize(
                         ws[i : i + per_pass],
                         noise_mode,
                         None if noise_generators is None else noise_generators[i : i + per_pass],
