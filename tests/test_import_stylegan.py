@@ -214,6 +214,13 @@ def test_conditional_imported_models_need_labels_and_sample_by_class(tmp_path: P
     assert images.shape == (2, 3, 32, 32) and not torch.equal(images, ops.sample_class(model, 0, [1, 2]))
 
 
+def test_synthesis_refuses_wrong_style_shapes_and_noise_modes(imported: OfficialStyleGAN2Generator) -> None:
+    with pytest.raises(ValueError, match=r"ws must be \(batch, 8, 16\)"):
+        imported.synthesis(torch.zeros(1, 18, 16))
+    with pytest.raises(ValueError, match="noise_mode"):
+        imported.synthesis(torch.zeros(1, 8, 16), noise_mode="loud")
+
+
 def test_architecture_is_registered_and_config_f_has_nvidias_widths() -> None:
     assert ARCHITECTURES["OfficialStyleGAN2Generator"] is OfficialStyleGAN2Generator
     assert config_f_channels(1024) == [512, 512, 512, 512, 512, 256, 128, 64, 32]
