@@ -89,6 +89,14 @@ def test_nvidia_records_become_data_and_their_source_is_never_run(tmp_path: Path
     assert not Path(MODULE_SRC_SENTINEL).exists() and not (tmp_path / MODULE_SRC_SENTINEL).exists()
 
 
+def test_a_record_that_contains_itself_is_refused(tmp_path: Path) -> None:
+    snapshot = safe_pickle.load(write_nvidia_pickle(tmp_path / "snapshot.pkl", "stylegan2_ada_tiny"))
+    mapping = snapshot["G_ema"].state["_modules"]["mapping"]
+    mapping.state["_modules"]["loop"] = snapshot["G_ema"]
+    with pytest.raises(CheckpointReadError, match="contains itself"):
+        snapshot["G_ema"].state_dict()
+
+
 def test_torch_files_load_with_their_argparse_namespace(tmp_path: Path) -> None:
     checkpoint = safe_pickle.load(write_rosinality_checkpoint(tmp_path / "550000.pt"))
     assert isinstance(checkpoint["args"], argparse.Namespace) and checkpoint["args"].size == 32

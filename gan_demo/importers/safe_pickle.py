@@ -58,8 +58,10 @@ class PersistentObject:
     init_kwargs: dict[str, Any] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
 
-    def state_dict(self, prefix: str = "") -> dict[str, torch.Tensor]:
+    def state_dict(self, prefix: str = "", _parents: tuple[int, ...] = ()) -> dict[str, torch.Tensor]:
         """The tensors by their dotted names, as `nn.Module.state_dict()` would list them."""
+        if id(self) in _parents:  # a pickle can make a record its own child; a module cannot be
+            raise CheckpointReadError(f"the module record {prefix.rstrip('.')} contains itself")
         tensors: dict[str, torch.Tensor] = {}
         for group in ("_parameters", "_buffers"):
             for name, value in (self.state.get(group) or {}).items():
@@ -67,7 +69,7 @@ class PersistentObject:
                     tensors[prefix + name] = value.detach()
         for name, child in (self.state.get("_modules") or {}).items():
             if isinstance(child, PersistentObject):
-                tensors.update(child.state_dict(f"{prefix}{name}."))
+                tensors.update(child.state_dict(f"{prefix}{name}.", (*_parents, id(self))))
         return tensors
 
 
