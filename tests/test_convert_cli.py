@@ -18,6 +18,7 @@ from served_app import running_app
 
 from gan_demo import checkpoint, importers
 from gan_demo.checkpoint import ModelRegistry, converted_dir, read_config
+from gan_demo.kind import Kind
 from gan_demo.models.esrgan import SRVGGNetCompact
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
@@ -76,8 +77,8 @@ def test_registry_converts_an_official_file_once_into_the_cache(
     folder.mkdir()
     shutil.copy(FIXTURES / "zoo_resnet_6blocks_instance.pth", folder / "latest_net_G.pth")
     registry = ModelRegistry([FIXTURES / "esrgan_srvgg_x4.pth", folder / "latest_net_G.pth"], device="cpu")
-    assert registry.names(task="super-resolution") == ["esrgan_srvgg_x4"]
-    assert registry.names(task="translation") == ["horse2zebra_pretrained-latest_net_G"]
+    assert registry.names(kind=Kind.SUPER_RESOLUTION) == ["esrgan_srvgg_x4"]
+    assert registry.names(kind=Kind.TRANSLATION) == ["horse2zebra_pretrained-latest_net_G"]
     directory = registry.directory("horse2zebra_pretrained-latest_net_G")
     assert directory == converted_dir() / importers.sha256(folder / "latest_net_G.pth")
     assert directory.parent == tmp_path / "cache" / "gan_demo" / "converted"

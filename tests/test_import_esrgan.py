@@ -18,6 +18,7 @@ from PIL import Image
 from gan_demo import ops
 from gan_demo.checkpoint import ModelRegistry, load_model
 from gan_demo.importers import CheckpointReadError, convert
+from gan_demo.kind import Kind
 from gan_demo.models.esrgan import RRDBNet, SRVGGNetCompact
 from gan_demo.ui.superres import SuperResolutionTab
 
@@ -86,7 +87,7 @@ def test_srvgg_tiles_are_exact() -> None:
 def test_registry_lists_it_for_the_super_resolution_tab(tmp_path: Path) -> None:
     convert(FIXTURES / "esrgan_srvgg_x4.pth", tmp_path / "models" / "realesr-tiny")
     registry = ModelRegistry([tmp_path / "models"], device="cpu")
-    assert registry.names(task="super-resolution") == ["realesr-tiny"]
+    assert registry.names(kind=Kind.SUPER_RESOLUTION) == ["realesr-tiny"]
     out = ops.super_resolve(registry.get("realesr-tiny").model, _photo(12, 10))
     assert out.shape == (48, 40, 3)
 

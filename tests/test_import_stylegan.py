@@ -24,6 +24,7 @@ from gan_demo import ops
 from gan_demo.checkpoint import ModelRegistry, load_model, save_model
 from gan_demo.importers import CheckpointReadError, convert, safe_pickle, stylegan
 from gan_demo.importers.safe_pickle import ALLOWED_GLOBALS, PersistentObject
+from gan_demo.kind import Kind
 from gan_demo.models import ARCHITECTURES, OfficialStyleGAN2Generator
 from gan_demo.models.stylegan2_official import config_f_channels, upsample_2x
 
@@ -193,7 +194,7 @@ def test_a_1024px_model_works_in_the_app_with_18_style_layers(tmp_path: Path) ->
     )
     save_model(model, tmp_path / "ffhq", task="sample", title="tiny 1024")
     registry = ModelRegistry([tmp_path])
-    assert registry.names(conditional=False) == ["ffhq"]
+    assert registry.names(kind=Kind.STYLEGAN) == ["ffhq"]
     loaded = registry.get("ffhq").model
     assert loaded.num_ws == 18 and ops.is_style_based(loaded)
     assert ops.sample(loaded, [1]).shape == (1, 3, 1024, 1024)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .config_mixin import ConfigMixin
+
 NORMS = ("instance", "batch")
 DIRECTIONS = ("AtoB", "BtoA")  # the official repository's --direction values
 
@@ -48,7 +50,7 @@ class ResnetBlock(nn.Module):
         return x + self.conv_block(x)
 
 
-class ResnetGenerator(nn.Module):
+class ResnetGenerator(ConfigMixin, nn.Module):
     """Image (B, in_channels, H, W) in [-1, 1] -> image (B, out_channels, H, W) in [-1, 1]; H, W multiples of 4.
 
     Johnson et al.'s style-transfer network as CycleGAN uses it: a 7x7 convolution,
@@ -103,7 +105,7 @@ class ResnetGenerator(nn.Module):
         return self.model(x)
 
 
-class CycleGANGenerators(nn.Module):
+class CycleGANGenerators(ConfigMixin, nn.Module):
     """The two generators of one CycleGAN, G: A -> B (`a_to_b`) and F: B -> A (`b_to_a`), as one module.
 
     One checkpoint holds both because the app shows each translation with its cycle back,

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .config_mixin import ConfigMixin
 from .cyclegan import NORMS, ResnetGenerator
 
 BATCH_STATISTICS = ("image", "running")
@@ -73,7 +74,7 @@ class UnetSkipConnectionBlock(nn.Module):
         return self.model(x) if self.outermost else torch.cat([x, self.model(x)], 1)
 
 
-class ZooUnetGenerator(nn.Module):
+class ZooUnetGenerator(ConfigMixin, nn.Module):
     """Image (B, in_channels, H, W) in [-1, 1] -> image (B, out_channels, H, W) in [-1, 1]; H, W multiples of
     2^num_downs (unet_256: num_downs 8, unet_128: 7). Channels base, 2 base, 4 base, then 8 base inwards."""
 
@@ -98,9 +99,6 @@ class ZooUnetGenerator(nn.Module):
             raise ValueError(f"num_downs must be at least 5 (the official U-Net's four outer levels), got {num_downs}")
         if image_size % 2**num_downs:
             raise ValueError(f"image_size must be a multiple of 2^num_downs = {2**num_downs}, got {image_size}")
-        self.in_channels, self.out_channels, self.base_channels = in_channels, out_channels, base_channels
-        self.num_downs, self.norm, self.use_dropout = num_downs, norm, use_dropout
-        self.batch_statistics, self.image_size = batch_statistics, image_size
         # Instance norm without parameters, as their --norm instance; it keeps the conv biases batch norm replaces.
         layer = nn.InstanceNorm2d if norm == "instance" else ImageStatBatchNorm2d
         layer = nn.BatchNorm2d if norm == "batch" and batch_statistics == "running" else layer
@@ -157,4 +155,3 @@ class ZooResnetGenerator(ResnetGenerator):
             norm=norm,
             use_dropout=use_dropout,
         )
-        self.image_size = image_size

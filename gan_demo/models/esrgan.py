@@ -19,6 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .config_mixin import ConfigMixin
+
 ACTIVATIONS = ("prelu", "relu", "leakyrelu")
 
 
@@ -52,7 +54,7 @@ class RRDB(nn.Module):
         return x + 0.2 * self.rdb3(self.rdb2(self.rdb1(x)))
 
 
-class RRDBNet(nn.Module):
+class RRDBNet(ConfigMixin, nn.Module):
     """ESRGAN's generator: LR (B, C, H, W) in [-1, 1] -> SR (B, C, scale H, scale W), unclamped.
 
     x4 works on the LR image directly; x2 (RealESRGAN_x2plus) first folds each 2x2 pixel block into
@@ -76,9 +78,6 @@ class RRDBNet(nn.Module):
             raise ValueError(f"scale must be 2 or 4 (RealESRGAN_x2plus / x4plus), got {scale}")
         if min(in_channels, out_channels, channels, growth_channels) < 1 or num_blocks < 0 or tile_context < 0:
             raise ValueError("channel counts must be positive and num_blocks, tile_context not negative")
-        self.scale, self.in_channels, self.out_channels = scale, in_channels, out_channels
-        self.channels, self.num_blocks, self.growth_channels = channels, num_blocks, growth_channels
-        self.tile_context = tile_context
         self.unshuffle = 4 // scale  # x2: (B, C, H, W) -> (B, 4C, H/2, W/2) first
         self.conv_first = nn.Conv2d(in_channels * self.unshuffle**2, channels, 3, padding=1)
         self.body = nn.Sequential(*(RRDB(channels, growth_channels) for _ in range(num_blocks)))
@@ -119,7 +118,7 @@ class RRDBNet(nn.Module):
         return out * 2 - 1
 
 
-class SRVGGNetCompact(nn.Module):
+class SRVGGNetCompact(ConfigMixin, nn.Module):
     """Real-ESRGAN's compact VGG-style network: LR (B, C, H, W) in [-1, 1] -> SR (B, C, sH, sW), unclamped.
 
     Every conv runs at LR resolution; the last one makes scale^2 sub-pixels per channel, a pixel shuffle
@@ -142,8 +141,6 @@ class SRVGGNetCompact(nn.Module):
             raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
         if scale < 1 or min(in_channels, out_channels, channels) < 1 or num_convs < 0:
             raise ValueError("scale and channel counts must be positive, num_convs not negative")
-        self.scale, self.in_channels, self.out_channels = scale, in_channels, out_channels
-        self.channels, self.num_convs, self.activation = channels, num_convs, activation
         layers: list[nn.Module] = []
         c_in = in_channels
         for _ in range(num_convs + 1):

@@ -35,6 +35,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .config_mixin import ConfigMixin
 from .stylegan import EqualLinear, NoiseInjection, StyleBasedGenerator, _lrelu, style_resolutions
 
 _FIR_TAPS = torch.tensor([1.0, 3.0, 3.0, 1.0])
@@ -185,7 +186,7 @@ class SynthesisBlock(nn.Module):
         return x, rgb if image is None else upsample_2x(image) + rgb
 
 
-class OfficialStyleGAN2Generator(StyleBasedGenerator):
+class OfficialStyleGAN2Generator(ConfigMixin, StyleBasedGenerator):
     """z (B, latent_dim) [and class labels (B,)] -> image (B, C, H, W), roughly in [-1, 1].
 
     `channels`: the widths at 4, 8, ..., image_size px (default: config F's min(512, 32768 / r)).
