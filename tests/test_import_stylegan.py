@@ -24,7 +24,7 @@ from gan_demo import ops
 from gan_demo.checkpoint import ModelRegistry, load_model, save_model
 from gan_demo.importers import CheckpointReadError, convert, safe_pickle, stylegan
 from gan_demo.importers.safe_pickle import ALLOWED_GLOBALS, PersistentObject
-from gan_demo.kind import Kind
+from gan_demo.kind import Kind, kind_of
 from gan_demo.models import ARCHITECTURES, OfficialStyleGAN2Generator
 from gan_demo.models.stylegan2_official import config_f_channels, upsample_2x
 
@@ -209,6 +209,12 @@ def test_conditional_imported_models_need_labels_and_sample_by_class(tmp_path: P
         convert(write_nvidia_pickle(tmp_path / "c.pkl", "stylegan2_ada_tiny_cond"), tmp_path / "m")
     )
     assert config["class_names"] == ["0", "1", "2"]
+    assert kind_of(config) == Kind.CONDITIONAL  # the class tab's, whose calls give labels
+    from gan_demo.ui.conditional import ConditionalTab
+
+    tab = ConditionalTab(ModelRegistry([tmp_path]))
+    gallery, grid = tab.conditional("m", "2", 1, 2, 1.0, None)
+    assert tab.names == ["m"] and len(gallery) == 2 and grid.size[0] > 0
     with pytest.raises(ValueError, match="class-conditional"):
         model.map(torch.zeros(1, model.latent_dim))
     images = ops.sample_class(model, 2, [1, 2])

@@ -217,15 +217,6 @@ class OfficialStyleGAN2Generator(ConfigMixin, StyleBasedGenerator):
             raise ValueError(
                 f"channels must be {len(resolutions)} positive widths (for {resolutions} px), got {channels}"
             )
-        self.image_size = image_size
-        self.image_channels = image_channels
-        self.latent_dim = latent_dim
-        self.w_dim = w_dim
-        self.num_classes = num_classes
-        self.mapping_layers = mapping_layers
-        self.mapping_lr_mul = mapping_lr_mul
-        self.channels = channels
-        self.conv_clamp = conv_clamp
         self.resolutions = resolutions
         self.num_ws = 2 * len(resolutions)
 
