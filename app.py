@@ -1,7 +1,9 @@
 """gan_demo: an interactive GAN playground (Gradio Blocks).
 
 Run `python app.py` and open http://127.0.0.1:7860. Extra checkpoint folders or Hugging Face Hub repo ids can be
-added with GAN_DEMO_MODELS="path/one:user/repo". Each tab's main action is a public API endpoint (/sample,
+added with GAN_DEMO_MODELS="path/one:user/repo", and official checkpoint files of other projects
+(RealESRGAN_x4plus.pth, latest_net_G.pth, ...; see scripts/convert.py) with GAN_DEMO_MODELS="file.pth": they are
+converted once into ~/.cache/gan_demo/converted/. Each tab's main action is a public API endpoint (/sample,
 /interpolate, /conditional, /style_mix, /super_resolve, /translate): docs/api.md lists their inputs and outputs.
 This file only composes the tabs of gan_demo/ui/ (one module each) and launches; docs/architecture.md has the map.
 """

@@ -10,8 +10,11 @@ looked up by name in `gan_demo.models.ARCHITECTURES`.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +34,11 @@ CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
 HUB_REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")  # "user/repo"; a path like "/models" is not one
 DEFAULT_CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
+# Models with at least this much weight count against GAN_DEMO_MAX_MODELS (default DEFAULT_MAX_MODELS): e.g.
+# RealESRGAN_x4plus (67 MB), a CycleGAN resnet_9blocks (45 MB), StyleGAN2 at 1024 px (120 MB); the shipped ones
+# are a few MB each and always stay.
+LARGE_MODEL_BYTES = 32 * 2**20
+DEFAULT_MAX_MODELS = 2
 
 
 def constructor_kwargs(model: nn.Module) -> dict[str, Any]:
@@ -109,24 +117,42 @@ def is_generator_config(config: dict[str, Any]) -> bool:
     return config.get("role", "generator") == "generator"
 
 
-class ModelRegistry:
-    """Finds checkpoint directories, loads each on first use and keeps it."""
+def model_bytes(model: nn.Module) -> int:
+    return sum(t.numel() * t.element_size() for t in [*model.parameters(), *model.buffers()])
 
-    def __init__(self, roots: list[str | Path] | None = None, device: torch.device | str | None = None) -> None:
+
+class ModelRegistry:
+    """Finds checkpoint directories, loads each on first use and keeps it; of the large models (at least
+    LARGE_MODEL_BYTES) at most `max_models` stay loaded, the least recently used is let go first."""
+
+    def __init__(
+        self,
+        roots: list[str | Path] | None = None,
+        device: torch.device | str | None = None,
+        max_models: int | None = None,
+    ) -> None:
         self.device = pick_device(str(device) if device else None)
+        self.max_models = max_models if max_models is not None else _env_max_models()
+        if self.max_models < 1:
+            raise ValueError(f"max_models must be at least 1, got {self.max_models}")
         self._dirs: dict[str, Path] = {}
-        self._loaded: dict[str, LoadedModel] = {}
+        self._loaded: OrderedDict[str, LoadedModel] = OrderedDict()  # least recently used first
         self._lock = threading.Lock()
         for root in roots if roots is not None else [DEFAULT_CHECKPOINT_DIR]:
             self.add(root)
 
     def add(self, source: str | Path) -> list[str]:
-        """Add a checkpoint directory, a folder of them, or a Hugging Face Hub repo id."""
+        """Add a checkpoint directory, a folder of them, a Hugging Face Hub repo id, or an official checkpoint
+        file of another project (see gan_demo.importers), converted once into `converted_dir()`."""
         path = Path(source)
         if not path.exists() and isinstance(source, str) and HUB_REPO_ID.fullmatch(source):
             path = _download_from_hub(source)
             self._dirs[source] = path
             return [source]
+        if path.is_file():
+            name = _file_model_name(path)
+            self._dirs[name] = _converted(path, title=name)
+            return [name]
         if (path / CONFIG_NAME).exists():
             candidates = [path]
         elif path.is_dir():
@@ -155,16 +181,71 @@ class ModelRegistry:
 
     def get(self, name: str) -> LoadedModel:
         with self._lock:
-            if name not in self._loaded:
+            if name in self._loaded:
+                self._loaded.move_to_end(name)
+            else:
                 model, config = load_model(self.directory(name), self.device)
                 self._loaded[name] = LoadedModel(name, model, config, self.device)
+                self._unload_beyond_limit()
             return self._loaded[name]
+
+    def loaded(self) -> list[str]:
+        """The models in memory, least recently used first."""
+        with self._lock:
+            return list(self._loaded)
+
+    def _unload_beyond_limit(self) -> None:
+        """Drop the least recently used large models until at most max_models remain (requests that still hold
+        one finish with it; the next get() loads it again)."""
+        large = [n for n, m in self._loaded.items() if model_bytes(m.model) >= LARGE_MODEL_BYTES]
+        for name in large[: max(0, len(large) - self.max_models)]:
+            del self._loaded[name]
+        if len(large) > self.max_models and self.device.type == "cuda":
+            torch.cuda.empty_cache()
 
     def directory(self, name: str) -> Path:
         """The checkpoint directory of `name` (a Hub download for a repo id)."""
         if name not in self._dirs:
             raise KeyError(f"unknown model {name!r}; available: {', '.join(self._dirs) or 'none'}")
         return self._dirs[name]
+
+
+def _env_max_models() -> int:
+    value = os.environ.get("GAN_DEMO_MAX_MODELS", str(DEFAULT_MAX_MODELS))
+    if not value.isdigit():
+        raise ValueError(f"GAN_DEMO_MAX_MODELS must be a whole number of models (at least 1), got {value!r}")
+    return int(value)
+
+
+def converted_dir() -> Path:
+    """Where official checkpoint files are converted to, one folder per file's sha256 (~/.cache/gan_demo/converted)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gan_demo" / "converted"
+
+
+def _file_model_name(path: Path) -> str:
+    """RealESRGAN_x4plus.pth -> "RealESRGAN_x4plus"; horse2zebra_pretrained/latest_net_G.pth ->
+    "horse2zebra_pretrained-latest_net_G": a file named after its training step also takes its folder's name."""
+    generic = re.fullmatch(r"(latest|\d+)_net_G(_[AB])?|network-snapshot-\d+|\d+", path.stem)
+    return f"{path.resolve().parent.name}-{path.stem}" if generic else path.stem
+
+
+def _converted(path: Path, title: str) -> Path:
+    """The app checkpoint of the official file `path`, converted on first use (nothing in the file runs)."""
+    from .importers import convert, sha256  # the importers build on this module
+
+    target = converted_dir() / sha256(path)
+    if not (target / WEIGHTS_NAME).exists():
+        partial = target.with_name(f"{target.name}.partial-{os.getpid()}-{threading.get_ident()}")
+        try:
+            convert(path, partial)
+            write_config(partial, {**read_config(partial), "title": title})
+            partial.replace(target)  # whole or not at all, also when another process converts the same file
+        except OSError:
+            if not (target / WEIGHTS_NAME).exists():
+                raise
+        finally:
+            shutil.rmtree(partial, ignore_errors=True)
+    return target
 
 
 def _download_from_hub(repo_id: str) -> Path:

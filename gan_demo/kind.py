@@ -34,7 +34,8 @@ def _style_based(config: dict[str, Any]) -> bool:
 RULES: tuple[tuple[Kind, Callable[[dict[str, Any]], bool]], ...] = (
     (Kind.SUPER_RESOLUTION, lambda config: config.get("task") == "super-resolution"),
     (Kind.TRANSLATION, lambda config: config.get("task") == "translation"),
-    (Kind.STYLEGAN, _style_based),
+    # an imported class-conditional StyleGAN (NVIDIA's c_dim) maps z only with a class: the class tab's
+    (Kind.STYLEGAN, lambda config: _style_based(config) and not config.get("kwargs", {}).get("num_classes", 0)),
     (Kind.CONDITIONAL, lambda config: config.get("kwargs", {}).get("num_classes", 0) > 0),
     (Kind.SAMPLER, lambda config: True),
 )

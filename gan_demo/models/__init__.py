@@ -6,10 +6,14 @@ from torch import nn
 
 from .classifier import AttributeClassifier, FeatureClassifier
 from .conditional import ProjectionDiscriminator
+from .cyclegan import CycleGANGenerators, ResnetGenerator
+from .cyclegan_zoo import ZooResnetGenerator, ZooUnetGenerator
 from .dcgan import DCGANDiscriminator, DCGANGenerator
+from .esrgan import RRDBNet, SRVGGNetCompact
 from .pix2pix import PatchDiscriminator, UNetGenerator
 from .srgan import SRDiscriminator, SRResNet
 from .stylegan import StyleGANDiscriminator, StyleGANGenerator
+from .stylegan2_official import OfficialStyleGAN2Generator
 
 ARCHITECTURES: dict[str, type[nn.Module]] = {
     cls.__name__: cls
@@ -21,24 +25,38 @@ ARCHITECTURES: dict[str, type[nn.Module]] = {
         AttributeClassifier,
         UNetGenerator,
         PatchDiscriminator,
+        ResnetGenerator,
+        CycleGANGenerators,
+        ZooResnetGenerator,
+        ZooUnetGenerator,
         SRResNet,
         SRDiscriminator,
+        RRDBNet,
+        SRVGGNetCompact,
         StyleGANGenerator,
         StyleGANDiscriminator,
+        OfficialStyleGAN2Generator,
     )
 }
 
 __all__ = [
     "ARCHITECTURES",
     "AttributeClassifier",
+    "CycleGANGenerators",
     "DCGANDiscriminator",
     "DCGANGenerator",
     "FeatureClassifier",
+    "OfficialStyleGAN2Generator",
     "PatchDiscriminator",
     "ProjectionDiscriminator",
+    "RRDBNet",
+    "ResnetGenerator",
     "SRDiscriminator",
     "SRResNet",
+    "SRVGGNetCompact",
     "StyleGANDiscriminator",
     "StyleGANGenerator",
     "UNetGenerator",
+    "ZooResnetGenerator",
+    "ZooUnetGenerator",
 ]

@@ -190,7 +190,37 @@ class ToRGB(nn.Module):
         return rgb if skip is None else rgb + _upsample(skip)
 
 
-class StyleGANGenerator(ConfigMixin, nn.Module):
+class StyleBasedGenerator(nn.Module):
+    """What the app's StyleGAN paths use (ops.is_style_based): `map` z -> w, `synthesis` per-layer w's -> images,
+    `num_ws` and the mean w `w_avg`. Subclasses set those and compute `_synthesize`; the checks live here."""
+
+    num_ws: int
+    w_avg: torch.Tensor
+
+    def synthesis(
+        self,
+        ws: torch.Tensor,
+        noise_mode: str = "const",
+        noise_generators: Sequence[torch.Generator] | None = None,
+    ) -> torch.Tensor:
+        """ws (B, num_ws, D), one w per layer, -> images (B, C, H, W).
+
+        `noise_generators`: one per image, for reproducible "random" noise.
+        """
+        w_dim = self.w_avg.shape[0]
+        if ws.ndim != 3 or ws.shape[1:] != (self.num_ws, w_dim):
+            raise ValueError(f"ws must be (batch, {self.num_ws}, {w_dim}), got {tuple(ws.shape)}")
+        if noise_mode not in NOISE_MODES:
+            raise ValueError(f"noise_mode must be one of {NOISE_MODES}, got {noise_mode!r}")
+        return self._synthesize(ws, noise_mode, noise_generators)
+
+    def _synthesize(
+        self, ws: torch.Tensor, noise_mode: str, noise_generators: Sequence[torch.Generator] | None
+    ) -> torch.Tensor:
+        raise NotImplementedError
+
+
+class StyleGANGenerator(ConfigMixin, StyleBasedGenerator):
     """z (B, latent_dim) -> image (B, C, H, W), roughly in [-1, 1] (the output has no tanh).
 
     `num_ws` = 2 * log2(image_size) - 2 layers take a w each, in order from coarse to fine:
@@ -234,20 +264,9 @@ class StyleGANGenerator(ConfigMixin, nn.Module):
         w = self.mapping(z)
         return w if truncation == 1 else self.w_avg.lerp(w, truncation)
 
-    def synthesis(
-        self,
-        ws: torch.Tensor,
-        noise_mode: str = "const",
-        noise_generators: Sequence[torch.Generator] | None = None,
+    def _synthesize(
+        self, ws: torch.Tensor, noise_mode: str, noise_generators: Sequence[torch.Generator] | None
     ) -> torch.Tensor:
-        """ws (B, num_ws, latent_dim), one w per layer, -> images (B, C, H, W).
-
-        `noise_generators`: one per image, for reproducible "random" noise.
-        """
-        if ws.ndim != 3 or ws.shape[1] != self.num_ws:
-            raise ValueError(f"ws must be (batch, {self.num_ws}, {self.latent_dim}), got {tuple(ws.shape)}")
-        if noise_mode not in NOISE_MODES:
-            raise ValueError(f"noise_mode must be one of {NOISE_MODES}, got {noise_mode!r}")
         x = self.const.expand(ws.shape[0], -1, -1, -1)  # (B, C, 4, 4)
         x = self.input_conv(x, ws[:, 0], noise_mode, noise_generators)
         rgb = self.to_rgbs[0](x, ws[:, 1], None)

@@ -36,7 +36,7 @@ from .superres import (
     super_resolve_image,
     tile_count,
 )
-from .translate import fit_square, translate
+from .translate import fit_square, translate, translate_picture
 
 __all__ = [
     "BICUBIC_RADIUS",
@@ -68,5 +68,6 @@ __all__ = [
     "synthesize",
     "tile_count",
     "translate",
+    "translate_picture",
     "truncation_sweep",
 ]

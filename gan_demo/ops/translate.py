@@ -1,11 +1,16 @@
-"""Image-to-image translation inference (pix2pix): a drawing in, a picture out, at the model's resolution."""
+"""Image-to-image translation inference: a drawing in, a picture out, at the model's resolution (pix2pix); a picture
+in, a picture out, at the picture's proportions (generators that take any multiple of a size: the CycleGAN zoo's)."""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from PIL import Image
 from torch import nn
+
+from .. import imaging
+from .superres import _check_pixels
 
 
 def fit_square(pixels: np.ndarray, size: int, fill: int = 255) -> np.ndarray:
@@ -35,3 +40,18 @@ def translate(model: nn.Module, conditions: np.ndarray | torch.Tensor) -> torch.
     param = next(model.parameters())
     x = x.float().div(127.5).sub(1)
     return model(x.to(param.device, param.dtype)).float().cpu()
+
+
+@torch.inference_mode()
+def translate_picture(model: nn.Module, rgb: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8 picture -> (H, W, 3) uint8 through an image-to-image generator that takes any size whose
+    sides are multiples of `model.size_multiple` (a U-Net: 2^levels, a ResNet: 4): the picture is padded up
+    to them (and to at least `model.min_side`) by repeating its edge pixels, and the output is cropped back."""
+    _check_pixels(rgb, "rgb")
+    h, w = rgb.shape[:2]
+    m = model.size_multiple
+    height, width = (max(-(-side // m) * m, model.min_side) for side in (h, w))
+    x = F.pad(imaging.from_uint8(rgb), (0, width - w, 0, height - h), mode="replicate")  # (1, 3, height, width)
+    param = next(model.parameters())
+    y = model(x.to(param.device, param.dtype)).float().cpu()[..., :h, :w]
+    return imaging.to_uint8(y)[0]

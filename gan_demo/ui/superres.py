@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+import numpy as np
 from gradio.context import Context
 from PIL import Image
 from torch import nn
@@ -24,12 +25,14 @@ from ..kind import Kind
 from . import checks, widgets
 from .tab import Tab
 from .text import i18n, note, user_errors
+from .timing import ExpectedTime, time_left
 
 RESULT_DIR = Path(tempfile.gettempdir()) / "gan_demo_results"
 RESULT_TTL_S = 3600  # result files older than this are removed
 # The slider's images are reduced to this long side: two 8192 px PNGs would take the browser minutes.
 DISPLAY_MAX_SIDE = 2048
 BLEND_CACHE_SIZE = 8
+PROBE_SIDE = 48  # LR pixels per side of the run that times a model before its first request
 
 
 class SuperResolutionTab(Tab):
@@ -41,6 +44,7 @@ class SuperResolutionTab(Tab):
         super().__init__(registry)
         self.names = registry.names(kind=Kind.SUPER_RESOLUTION)
         self.blends = ops.BlendCache(BLEND_CACHE_SIZE)
+        self.expected = ExpectedTime()
 
     def available(self) -> bool:
         return bool(self.names)
@@ -96,11 +100,20 @@ class SuperResolutionTab(Tab):
         known = checks.flag(known_answer, "sr_known")
         decoded = checks.upload(image)
         network, model_note = self._network(loaded, a, request)
+        # LR pixels through the network: a known-answer test shrinks the image by the scale first
+        megapixels = decoded.rgb.shape[0] * decoded.rgb.shape[1] / 1e6 / (network.scale**2 if known else 1)
+        if not self.expected.known(loaded.name):  # a first estimate from a small probe: the cost grows with pixels
+            probe = np.zeros((PROBE_SIDE, PROBE_SIDE, 3), dtype=np.uint8)
+            run = lambda: ops.super_resolve(network, probe, tile=None)  # noqa: E731
+            self.expected.measure(loaded.name, run, PROBE_SIDE**2 / 1e6)
+        expected = self.expected.describe(loaded.name, megapixels, self.registry.device, request)
+        start = time.perf_counter()
 
         def report(fraction: float) -> None:
-            progress(fraction, desc=note("sr_progress", request, scale=network.scale))
+            left = time_left(time.perf_counter() - start, fraction, request)
+            progress(fraction, desc=f"{note('sr_progress', request, scale=network.scale)}: {left or expected}")
 
-        start = time.perf_counter()
+        report(0.0)
         try:
             if known:
                 result = ops.known_answer(network, decoded.rgb, network.scale, tile=ops.DEFAULT_TILE, progress=report)
@@ -112,6 +125,7 @@ class SuperResolutionTab(Tab):
         except RuntimeError:  # NaN or infinity out of the model
             raise UserError("model_failed") from None
         seconds = time.perf_counter() - start
+        self.expected.record(loaded.name, megapixels, seconds)
 
         text = self._notes(network, decoded, result, output, [model_note], seconds, request)
         blended = self.base_model(loaded.name) is not None

@@ -394,8 +394,8 @@ $$\\min_G \\max_D \\; \\mathbb{E}_{x\\sim p_\\text{data}}[\\log D(x)] + \\mathbb
     "tr_source_sketch": ("Draw on the canvas", "在画布上画"),
     "tr_source_drawing": ("Upload a drawing (dark lines on a light background)", "上传线稿（浅色背景、深色线条）"),
     "tr_source_picture": (
-        "Upload a picture or photo (its edges are extracted first)",
-        "上传图片或照片（先自动提取边缘）",
+        "Upload a picture or photo (its edges are extracted first; an imported model that takes pictures, such as horse2zebra, gets the picture itself)",
+        "上传图片或照片（先自动提取边缘；直接处理图片的导入模型，例如 horse2zebra，则直接使用图片本身）",
     ),
     "tr_canvas": (
         "Draw with the black brush: brush, eraser and brush size are on the left of the canvas; undo, redo and clear at its top right.",
@@ -545,6 +545,10 @@ NOTES: dict[str, tuple[str, str]] = {
         "模型：{title}。α 不起作用：{model} 没有可供混合的面向 PSNR 的基础模型。",
     ),
     "sr_progress": ("Enlarging ×{scale}", "正在放大 ×{scale}"),
+    "first_run": ("first run of this model on {device}: timing it", "此模型在 {device} 上首次运行，正在计时"),
+    "expected_time": ("about {seconds:.0f} s expected on {device}", "预计在 {device} 上约需 {seconds:.0f} 秒"),
+    "time_left": ("about {seconds:.0f} s left", "约剩 {seconds:.0f} 秒"),
+    "tr_progress": ("Translating with {title}", "正在用 {title} 翻译"),
     "sr_time": ("Took {seconds:.2f} s on {device}.", "耗时 {seconds:.2f} 秒（{device}）。"),
     "sr_tiles": (
         "Processed in {tiles} tiles of at most {tile} × {tile} input pixels (overlapping by {radius} pixels: same result as in one piece).",
@@ -587,6 +591,10 @@ NOTES: dict[str, tuple[str, str]] = {
     "tr_edges": (
         "Edges were extracted from your picture: see “What the generator sees”.",
         "已从你的图片中提取边缘：见“生成器看到的输入”。",
+    ),
+    "tr_picture": (
+        "{title} takes pictures: yours went in itself, resized to {w} × {h} pixels with its proportions kept (padded to multiples of {multiple} for the network, cropped back after).",
+        "{title} 直接处理图片：输入的就是你的图片本身，保持比例缩放到 {w} × {h} 像素（为网络补边到 {multiple} 的倍数，之后再裁回）。",
     ),
     "tr_baseline": (
         "Right: {title}, the same U-Net trained with L1 only.",

@@ -5,8 +5,10 @@ Endpoint `/translate` (model, source, sketch, upload) -> (seen, result, l1_resul
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import gradio as gr
 import numpy as np
@@ -14,14 +16,16 @@ from gradio.context import Context
 from PIL import Image
 
 from .. import imaging, ops
-from ..checkpoint import ModelRegistry
+from ..checkpoint import LoadedModel, ModelRegistry
 from ..data.sketch import clean_drawing, extract_edges
 from ..errors import UserError
 from ..kind import Kind
 from . import checks, widgets
 from .tab import Tab
 from .text import i18n, note, user_errors
+from .timing import ExpectedTime
 
+T = TypeVar("T")
 SOURCES = ("sketch", "drawing", "picture")
 DISPLAY_SIDE = 256  # outputs are enlarged (nearest neighbour, whole factor) to at least this
 CANVAS_SIDE = 512
@@ -55,6 +59,7 @@ class TranslationTab(Tab):
         # pix2pix models first: the default is the one the tab is about.
         names = registry.names(kind=Kind.TRANSLATION)
         self.names = sorted(names, key=lambda n: not is_adversarial(registry.config(n)))
+        self.expected = ExpectedTime()
 
     def available(self) -> bool:
         return bool(self.names)
@@ -83,13 +88,15 @@ class TranslationTab(Tab):
         sketch: dict[str, Any] | None,
         upload: str | bytes | None,
         request: gr.Request,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio's way to ask for a progress bar)
     ) -> tuple[Image.Image, Image.Image, Image.Image | None, str]:
         """Turn a line drawing into a picture with a pix2pix generator (and its L1-only baseline, if installed).
 
         Args:
             model: an image-to-image model's name.
             source: "sketch" (use `sketch`), "drawing" (`upload` is a drawing) or "picture" (`upload` is a picture:
-                its edges are extracted first).
+                its edges are extracted first; a model that takes pictures, such as an imported CycleGAN, gets the
+                picture itself, at its own proportions).
             sketch: the sketchpad: {"background": ..., "layers": [...], "composite": image}; the composite is used.
             upload: an image file (PNG, JPEG, GIF, WebP, BMP, TIFF; at most 2048 x 2048 pixels).
 
@@ -108,6 +115,8 @@ class TranslationTab(Tab):
         else:
             decoded = checks.upload(upload)
             lines += [note(n, request) for n in decoded.notes]
+            if source == "picture" and loaded.config.get("input") == "picture":
+                return self._picture(loaded, decoded, lines, request, progress)
             name = Path(upload).name if isinstance(upload, str) else "image"
             drawing = _picture_edges(decoded, size) if source == "picture" else _drawing(decoded)
             if not (drawing < INK).any():
@@ -120,7 +129,7 @@ class TranslationTab(Tab):
             lines.append(note("tr_edges", request))
         square = ops.fit_square(drawing, size) if drawing.shape != (size, size) else drawing
 
-        result = self._run(loaded.model, square)
+        result = self._timed(loaded, lambda: self._run(loaded.model, square), size * size, request, progress)
         baseline = self.baseline(loaded.name)
         compared = None
         if baseline is not None:
@@ -146,6 +155,36 @@ class TranslationTab(Tab):
         if not (drawing < INK).any():
             raise UserError("draw_first")
         return drawing
+
+    def _timed(
+        self, loaded: LoadedModel, run: Callable[[], T], pixels: int, request: gr.Request | None, progress: Any
+    ) -> T:
+        """`run()`, with a progress bar that says how long it should take (its last run's speed)."""
+        expected = self.expected.describe(loaded.name, pixels / 1e6, self.registry.device, request)
+        progress(None, desc=f"{note('tr_progress', request, title=loaded.title)}: {expected}")
+        start = time.perf_counter()
+        result = run()
+        self.expected.record(loaded.name, pixels / 1e6, time.perf_counter() - start)
+        return result
+
+    def _picture(
+        self,
+        loaded: LoadedModel,
+        decoded: imaging.DecodedImage,
+        lines: list[str],
+        request: gr.Request | None,
+        progress: Any,
+    ) -> tuple[Image.Image, Image.Image, None, str]:
+        """A picture through a model that takes pictures: resized to its size on the long side, proportions kept."""
+        picture = _resized_on_white(decoded, loaded.model.image_size)
+        height, width = picture.shape[:2]
+        result = self._timed(
+            loaded, lambda: ops.translate_picture(loaded.model, picture), width * height, request, progress
+        )
+        multiple = loaded.model.size_multiple
+        lines.append(note("tr_picture", request, title=loaded.title, w=width, h=height, multiple=multiple))
+        seen, out = imaging.to_pil(picture, DISPLAY_SIDE), imaging.to_pil(result, DISPLAY_SIDE)
+        return seen, out, None, "\n".join(f"- {line}" for line in lines)
 
     @staticmethod
     def _run(model: Any, drawing: np.ndarray) -> Image.Image:
@@ -260,12 +299,17 @@ def _picture_edges(decoded: imaging.DecodedImage, size: int) -> np.ndarray:
     The picture is shrunk to `size` on its long side, its edges are extracted, and only then is it padded
     to a square: padding first would draw the border between picture and padding as a line.
     """
+    return ops.fit_square(extract_edges(_resized_on_white(decoded, size)), size)
+
+
+def _resized_on_white(decoded: imaging.DecodedImage, size: int) -> np.ndarray:
+    """An uploaded picture resized to `size` on its long side, transparent areas white (as for drawings):
+    (H, W, 3) uint8."""
     rgb = decoded.rgb
-    if decoded.alpha is not None:  # transparent = white, as for drawings
+    if decoded.alpha is not None:
         a = decoded.alpha[..., None].astype(np.float32) / 255
         rgb = (rgb * a + 255 * (1 - a)).round().astype(np.uint8)
     height, width = rgb.shape[:2]
     scale = size / max(height, width)
     shape = (max(1, round(width * scale)), max(1, round(height * scale)))
-    small = np.asarray(Image.fromarray(rgb).resize(shape, Image.LANCZOS if scale < 1 else Image.BICUBIC))
-    return ops.fit_square(extract_edges(small), size)
+    return np.asarray(Image.fromarray(rgb).resize(shape, Image.LANCZOS if scale < 1 else Image.BICUBIC))
