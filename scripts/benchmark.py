@@ -9,6 +9,8 @@
     startup    `python app.py` until its page answers HTTP 200, vs `python -c "import gradio"` (target < 10 s)
     endpoints  each API endpoint through gradio_client, vs the same ops call in this process
     training   images/s of gan_demo's Trainer (dcgan, batch 128), vs a textbook PyTorch DCGAN loop (target >= 1.3x)
+    lab_images the training lab's image mode: steps/s at batch 64, and the Fréchet distance (classifier-fashion
+               features) of its samples after 30, 60 and 90 s of training, vs the untrained generator's
 
 Examples (from the repository root):
     python scripts/benchmark.py
@@ -46,15 +48,17 @@ sys.path.insert(0, str(ROOT))
 from served_app import AppUnavailable, running_app  # noqa: E402  (scripts/served_app.py)
 
 from gan_demo import ops  # noqa: E402
-from gan_demo.checkpoint import DEFAULT_CHECKPOINT_DIR, LoadedModel, ModelRegistry  # noqa: E402
-from gan_demo.data import DEBIAN_FASHION_MNIST  # noqa: E402
+from gan_demo.checkpoint import DEFAULT_CHECKPOINT_DIR, LoadedModel, ModelRegistry, load_model  # noqa: E402
+from gan_demo.data import DEBIAN_FASHION_MNIST, load_dataset, to_model_range  # noqa: E402
+from gan_demo.evaluation import extract_features, feature_statistics, frechet_distance  # noqa: E402
+from gan_demo.lab.images import LATENT_DIM, ImageRun, ImageSettings  # noqa: E402
 from gan_demo.models import DCGANDiscriminator, DCGANGenerator  # noqa: E402
 from gan_demo.training.base import init_weights  # noqa: E402
 from gan_demo.training.config import TrainConfig  # noqa: E402
 from gan_demo.training.loop import GANTrainer  # noqa: E402
 from gan_demo.training.report import describe_hardware  # noqa: E402
 
-SECTIONS = ("sampling", "superres", "translation", "stylemix", "training", "startup", "endpoints")
+SECTIONS = ("sampling", "superres", "translation", "stylemix", "training", "startup", "endpoints", "lab_images")
 DEFAULT_REPEATS = {
     "sampling": 30,
     "superres": 10,
@@ -535,6 +539,52 @@ def bench_training(steps: int, warmup: int) -> list[Row]:
     ]
 
 
+# -- lab: image mode -------------------------------------------------------------------------------------------
+
+LAB_FD_MARKS_S = (30.0, 60.0, 90.0)  # training seconds after which the samples are measured
+LAB_FD_SAMPLES = 2000
+LAB_BATCH = 64
+
+
+def bench_lab_images(checkpoints: Path) -> list[Row]:
+    """The image mode's default run (seed 0): steps/s and the FD of 2000 samples from fixed noise after each mark."""
+    classifier, _ = load_model(checkpoints / "classifier-fashion")
+    real = feature_statistics(
+        extract_features(classifier, to_model_range(load_dataset("fashion-mnist", split="test").images))
+    )
+    z = torch.randn(LAB_FD_SAMPLES, LATENT_DIM, generator=torch.Generator().manual_seed(1234))
+    run = ImageRun(ImageSettings(batch_size=LAB_BATCH), seed=0)
+
+    def fd() -> float:
+        return frechet_distance(*feature_statistics(extract_features(classifier, run.samples(z))), *real)
+
+    untrained = fd()
+    curve = []
+    for mark in LAB_FD_MARKS_S:
+        run.train(10**9, seconds=mark - run.seconds)
+        curve.append((run.seconds, run.step_count, fd()))
+        log(f"lab_images: {run.seconds:.0f} s, {run.step_count} steps, FD {curve[-1][2]:.2f}")
+    rate = run.step_count / run.seconds
+    threads = f"{os.cpu_count()} CPU cores, {torch.get_num_threads()} torch threads"
+    points = ", ".join(f"{s:.0f} s ({n} steps): {d:.2f}" for s, n, d in curve)
+    return [
+        Row(
+            f"lab image mode: training steps/s (tiny DCGAN, batch {LAB_BATCH}, {threads})",
+            "",
+            f"{rate:.1f} steps/s ({rate * LAB_BATCH:.0f} img/s)",
+            "",
+            numbers={"steps_per_s": rate},
+        ),
+        Row(
+            f"lab image mode: FD (classifier-fashion features, {LAB_FD_SAMPLES} samples) after training",
+            f"untrained G: {untrained:.1f}",
+            points,
+            "the shipped dcgan-fashion: 2.35 after 43 min",
+            numbers={"untrained_fd": untrained, **{f"fd_{s:.0f}s": d for s, _, d in curve}},
+        ),
+    ]
+
+
 # -- report --------------------------------------------------------------------------------------------------
 
 
@@ -595,6 +645,8 @@ def main(argv: list[str] | None = None) -> int:
                 rows += bench_endpoints(registry, repeats(section), extra_models)
             elif section == "training":
                 rows += bench_training(args.train_steps, warmup=10)
+            elif section == "lab_images":
+                rows += bench_lab_images(args.checkpoints)
         except (AppUnavailable, KeyError) as err:  # KeyError: a model the endpoints need is not there
             skipped.append(f"{section}: skipped, {err}")
 

@@ -613,6 +613,149 @@ NOTES: dict[str, tuple[str, str]] = {
     ),
 }
 
+# -- lab: image mode (gan_demo/ui/lab_images.py) -----------------------------------------------------------------
+TEXT |= {
+    "li_explain": (
+        """A small **DCGAN** learns **Fashion-MNIST** (28 × 28 garments) live on this server: a generator of about 230 000 weights against a discriminator of 10 000, the architecture of the *DCGAN* model, only narrower. The grid shows what G makes of **64 fixed noise vectors**, so you watch the same 64 samples change: noise, then blobs, then outlines, then garments (about a minute of training on a 2-core CPU). With **two runs** ticked, run A and run B start from the **same seed** (the same initial weights, the same batches, the same noise) and train **in turn**, a step each, so the setting that differs is the only difference between the two columns — the comparison the GAN tutorials make. Settings apply when a run starts: change them, then press **Reset** and **Play**.""",
+        """一个小型 **DCGAN** 在这台服务器上实时学习 **Fashion-MNIST**（28 × 28 的服饰图片）：生成器约 23 万个权重，判别器约 1 万个，结构与 *DCGAN* 模型相同，只是更窄。网格显示 G 对 **64 个固定噪声向量**的输出，所以你看到的是同样 64 个样本的变化：噪声 → 色块 → 轮廓 → 服饰（在 2 核 CPU 上大约训练一分钟）。勾选**两个运行**时，运行 A 和运行 B 从**同一个种子**出发（相同的初始权重、相同的批次、相同的噪声），**轮流**各训练一步，因此两列之间唯一的区别就是不同的那个设置——正是 GAN 教程里所做的对比。设置在运行开始时生效：修改后请按**重置**再按**播放**。""",
+    ),
+    "li_limits": (
+        "**Limits:** each run stops after **4000 steps** or **240 s** of its own training. So that the app stays responsive for everyone, only a few runs (a number the server sets with `GAN_DEMO_LAB_RUNS`) train at once; the others wait, with a message, and start by themselves. Pausing, resetting or closing the tab frees the place.",
+        "**限制：**每个运行在训练 **4000 步**或自身训练 **240 秒**后停止。为了让所有人都能流畅使用本应用，同时只训练少数几个运行（数量由服务器的 `GAN_DEMO_LAB_RUNS` 设置），其余的会显示提示并排队等待，轮到时自动开始。暂停、重置或关闭页面都会让出名额。",
+    ),
+    "li_dataset": ("Dataset", "数据集"),
+    "li_dataset_info": (
+        "Fashion-MNIST (garments); MNIST (digits) where it is installed",
+        "Fashion-MNIST（服饰）；安装了 MNIST（手写数字）时也可选",
+    ),
+    "li_seed_info": (
+        "The same seed and settings give the same run, step for step",
+        "相同的种子和设置会得到完全相同的训练过程",
+    ),
+    "li_batch": ("Batch size", "批大小"),
+    "li_batch_info": (
+        "Real and generated images per step; bigger batches give smoother but slower steps",
+        "每一步的真实图片和生成图片数量；批越大，每步越平稳但越慢",
+    ),
+    "li_two_runs": ("Two runs side by side", "并排运行两个"),
+    "li_two_runs_info": (
+        "Train run B beside run A, in turn, from the same seed",
+        "在运行 A 旁边轮流训练运行 B，二者使用同一个种子",
+    ),
+    "li_preset": ("Comparison", "对比"),
+    "li_preset_info": (
+        "Fills in the settings of runs A and B; the table below says what to watch",
+        "自动填入运行 A 和 B 的设置；下表说明应该观察什么",
+    ),
+    "li_preset_spectral_norm": ("Spectral norm: without (A) / with (B)", "谱归一化：不用（A）/ 使用（B）"),
+    "li_preset_saturating": ("Saturating (A) / non-saturating (B) loss", "饱和损失（A）/ 非饱和损失（B）"),
+    "li_preset_wgan": ("WGAN: weight clipping (A) / gradient penalty (B)", "WGAN：权重裁剪（A）/ 梯度惩罚（B）"),
+    "li_preset_ttur": ("TTUR: equal learning rates (A) / D faster (B)", "TTUR：相同学习率（A）/ D 更快（B）"),
+    "li_preset_label_smoothing": ("Label smoothing: without (A) / 0.2 (B)", "标签平滑：不用（A）/ 0.2（B）"),
+    "li_preset_r1": ("R1 penalty: without (A) / γ = 1 (B)", "R1 惩罚：不用（A）/ γ = 1（B）"),
+    "li_preset_ema": ("EMA of G: without (A) / 0.99 (B)", "G 的 EMA：不用（A）/ 0.99（B）"),
+    "li_watch": (
+        """| comparison | what to watch |
+|---|---|
+| spectral norm | B's D is kept 1-Lipschitz (Miyato et al. 2018): its D(x) and D(G(z)) stay closer together and its losses swing less, while G still learns |
+| saturating / non-saturating | A's G minimises log(1 − D(G(z))), which is flat exactly when D rejects its samples: early on its grid stays noise for longer (Goodfellow et al. 2014, section 3) |
+| WGAN clipping / GP | the curves are critic scores, not probabilities; clipping (A) squeezes D's weights into ±0.01 and learns slowly and blurrily, the gradient penalty (B) keeps the critic useful (Gulrajani et al. 2017) |
+| TTUR | B's D learns 4× faster than its G (Heusel et al. 2017): D stays near its optimum, which the two-time-scale theory asks for |
+| label smoothing | B's D aims at 0.8 instead of 1 for real images (Salimans et al. 2016): D(x) stays lower and D is less over-confident |
+| R1 | B penalises D's gradient on real images (Mescheder et al. 2018): smoother D, steadier losses |
+| EMA of G | B shows the moving average of G's weights (as StyleGAN does): the same garments, less flicker from step to step |""",
+        """| 对比 | 观察什么 |
+|---|---|
+| 谱归一化 | B 的 D 保持 1-Lipschitz（Miyato 等，2018）：D(x) 与 D(G(z)) 更接近，损失波动更小，而 G 照样在学习 |
+| 饱和 / 非饱和 | A 的 G 最小化 log(1 − D(G(z)))，恰好在 D 拒绝其样本时梯度几乎为零：训练初期它的网格会更久地停留在噪声（Goodfellow 等，2014，第 3 节） |
+| WGAN 裁剪 / 梯度惩罚 | 曲线是评论家的分数而不是概率；权重裁剪（A）把 D 的权重压在 ±0.01 内，学得慢且模糊，梯度惩罚（B）让评论家保持有用（Gulrajani 等，2017） |
+| TTUR | B 的 D 学习率是 G 的 4 倍（Heusel 等，2017）：D 始终接近最优，这正是双时间尺度理论的要求 |
+| 标签平滑 | B 的 D 对真实图片的目标是 0.8 而不是 1（Salimans 等，2016）：D(x) 更低，D 不那么过度自信 |
+| R1 | B 惩罚 D 在真实图片上的梯度（Mescheder 等，2018）：D 更平滑，损失更平稳 |
+| G 的 EMA | B 显示 G 权重的滑动平均（StyleGAN 的做法）：同样的服饰，步与步之间闪烁更少 |""",
+    ),
+    "li_play": ("▶ Play", "▶ 播放"),
+    "li_pause": ("⏸ Pause", "⏸ 暂停"),
+    "li_reset": ("⟲ Reset", "⟲ 重置"),
+    "li_run_a": ("### Run A", "### 运行 A"),
+    "li_run_b": ("### Run B", "### 运行 B"),
+    "li_samples": ("Samples from 64 fixed noise vectors", "64 个固定噪声向量生成的样本"),
+    "li_losses": ("Losses", "损失"),
+    "li_readout": (
+        "D(x) on real, D(G(z)) on generated images (probabilities; critic scores for WGAN, hinge and least squares)",
+        "D(x)（真实图片）与 D(G(z))（生成图片）：概率；WGAN、hinge 和最小二乘损失下是评论家分数",
+    ),
+    "li_settings": ("Settings", "设置"),
+    "li_loss": ("Loss", "损失函数"),
+    "li_loss_info": (
+        "saturating: the original minimax log(1 − D(G(z))); nonsaturating: G maximises log D(G(z)) instead; wgan-clip / wgan-gp: a Wasserstein critic kept Lipschitz by weight clipping or a gradient penalty; hinge (SAGAN, BigGAN); lsgan: least squares",
+        "saturating：原始极小极大损失 log(1 − D(G(z)))；nonsaturating：G 改为最大化 log D(G(z))；wgan-clip / wgan-gp：用权重裁剪或梯度惩罚保持 Lipschitz 的 Wasserstein 评论家；hinge（SAGAN、BigGAN）；lsgan：最小二乘",
+    ),
+    "li_sn": ("Spectral norm on D", "D 使用谱归一化"),
+    "li_sn_info": (
+        "Divides each of D's weight matrices by its largest singular value, so D cannot become arbitrarily steep",
+        "把 D 的每个权重矩阵除以其最大奇异值，使 D 不能变得任意陡峭",
+    ),
+    "li_g_lr": ("Learning rate of G", "G 的学习率"),
+    "li_g_lr_info": ("Adam's step size for the generator (1e-6 to 0.01)", "生成器的 Adam 步长（1e-6 到 0.01）"),
+    "li_d_lr": ("Learning rate of D", "D 的学习率"),
+    "li_d_lr_info": (
+        "Different from G's: the two time-scale update rule (TTUR)",
+        "与 G 的不同即双时间尺度更新规则（TTUR）",
+    ),
+    "li_d_steps": ("D steps per G step", "每步 G 对应的 D 步数"),
+    "li_d_steps_info": (
+        "WGAN trains its critic several times per generator update",
+        "WGAN 每更新一次生成器会训练评论家多次",
+    ),
+    "li_smoothing": ("One-sided label smoothing", "单边标签平滑"),
+    "li_smoothing_info": (
+        "D's target for real images becomes 1 − s (saturating, nonsaturating, lsgan)",
+        "D 对真实图片的目标变为 1 − s（saturating、nonsaturating、lsgan）",
+    ),
+    "li_r1": ("R1 penalty γ", "R1 惩罚 γ"),
+    "li_r1_info": (
+        "Adds γ/2 · ‖∇D(x)‖² on real images to D's loss; 0 = off",
+        "在 D 的损失中加入真实图片上的 γ/2 · ‖∇D(x)‖²；0 = 关闭",
+    ),
+    "li_ema": ("EMA of G (decay)", "G 的 EMA（衰减率）"),
+    "li_ema_info": (
+        "Shows a moving average of G's weights; 0 = off, 0.99 averages about the last 100 steps",
+        "显示 G 权重的滑动平均；0 = 关闭，0.99 约为最近 100 步的平均",
+    ),
+    "li_adam": ("Adam's betas", "Adam 的 β 参数"),
+    "li_beta1": ("β₁ (momentum)", "β₁（动量）"),
+    "li_beta1_info": (
+        "DCGAN uses 0.5: full momentum (0.9) makes the adversarial game oscillate",
+        "DCGAN 使用 0.5：完整动量（0.9）会让对抗博弈振荡",
+    ),
+    "li_beta2": ("β₂", "β₂"),
+    "li_beta2_info": ("Averaging of squared gradients; WGAN-GP uses 0.9", "梯度平方的平均系数；WGAN-GP 使用 0.9"),
+}
+ERRORS |= {
+    "li_bad_settings": ("Settings of run {side}: {detail}.", "运行 {side} 的设置有误：{detail}。"),
+}
+NOTES |= {
+    "li_idle": ("Press **Play** to start training.", "按**播放**开始训练。"),
+    "li_run_status": (
+        "**Run {side}**: step {step} of {max_steps}, {seconds:.0f} s of {max_seconds:.0f} s of training, {rate:.1f} steps/s.",
+        "**运行 {side}**：第 {step} 步（上限 {max_steps}），已训练 {seconds:.0f} 秒（上限 {max_seconds:.0f} 秒），每秒 {rate:.1f} 步。",
+    ),
+    "li_waiting": (
+        "**Waiting for a training slot:** all {limit} slots are busy and {ahead} other run(s) wait before yours. Training starts by itself.",
+        "**正在等待训练名额：**{limit} 个名额都在使用中，你前面还有 {ahead} 个运行在等待。轮到时会自动开始训练。",
+    ),
+    "li_paused": (
+        "Paused. **Play** continues; **Reset** starts over with the settings above.",
+        "已暂停。按**播放**继续；按**重置**以上面的设置重新开始。",
+    ),
+    "li_finished": (
+        "Finished: the run reached its bound. **Reset** to start again.",
+        "已结束：运行达到了上限。按**重置**重新开始。",
+    ),
+}
+# -- end of lab: image mode -----------------------------------------------------------------------------------------
+
 i18n = gr.I18n(
     en={key: en for key, (en, _) in TEXT.items()},
     **{"zh-CN": {key: zh for key, (_, zh) in TEXT.items()}, "zh": {key: zh for key, (_, zh) in TEXT.items()}},
