@@ -59,6 +59,7 @@ from PIL import Image
 from gan_demo import imaging, ops
 from gan_demo.checkpoint import DEFAULT_CHECKPOINT_DIR, LoadedModel, ModelRegistry
 from gan_demo.ui import checks
+from gan_demo.ui.lab import LabTab
 from gan_demo.ui.stylemix import StyleMixTab
 from gan_demo.ui.superres import SuperResolutionTab
 from gan_demo.ui.text import class_label, error, i18n
@@ -81,6 +82,7 @@ CONDITIONAL = registry.names(conditional=True)
 superres = SuperResolutionTab(registry)
 translation = TranslationTab(registry)
 stylemix = StyleMixTab(registry)
+lab = LabTab(registry)
 # Whether the sampling tabs open on a StyleGAN (then the ψ sweep shows and W space can be chosen).
 STYLE_FIRST = bool(UNCONDITIONAL) and UNCONDITIONAL[0] in stylemix.names
 
@@ -337,6 +339,9 @@ with gr.Blocks(title="GAN Playground · GAN 实验室") as demo:
         with gr.Tab(i18n("tab_translate")) as translate_tab:
             translation.build(_model_choices, translate_tab)
 
+        with gr.Tab(i18n(lab.title_key)):
+            lab.build()
+
     # A workshop opens on results, not on empty boxes.
     if UNCONDITIONAL:
         demo.load(sample, s_inputs, s_out, api_visibility="private").success(
@@ -346,6 +351,7 @@ with gr.Blocks(title="GAN Playground · GAN 实验室") as demo:
     if CONDITIONAL:
         demo.load(conditional, c_inputs, [c_out, c_grid], api_visibility="private")
     stylemix.load(demo)
+    lab.load(demo)
     if translation.opens_on_result:  # (super-resolution waits for a click: seconds of CPU per visitor)
         demo.load(translation.translate, translation.inputs, translation.outputs, api_visibility="private")
 

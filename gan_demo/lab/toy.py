@@ -16,6 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.utils import skip_init
 
 from ..training.ema import update_ema
 from .losses import LOSSES, SMOOTHABLE_LOSSES, d_loss, d_readout, g_loss, gradient_penalty, r1_penalty
@@ -33,13 +34,17 @@ DRAWN_STD = 0.05  # the spread around each drawn point
 MAX_DRAWN_POINTS = 500
 EVAL_POINTS = 1024  # fixed real points and fixed noise: the view and the metrics follow the same samples
 JS_BINS = 24
+ARROW_SAMPLE = 256  # fake points whose gradient norm is averaged into the metric g_grad
 METRIC_EVERY = 50  # steps between the JS divergence and mode metrics recorded in the history
 # Srivastava et al. 2017 (VEEGAN): a sample is high quality within 3 sigma of its nearest mode. A mode counts
 # as covered when it holds at least COVER_SHARE of the share a uniform generator would give it (1/K).
 QUALITY_SIGMAS = 3.0
 COVER_SHARE = 0.2
 WGAN_CLIP = 0.01  # Arjovsky et al. 2017
-GP_WEIGHT = 10.0  # Gulrajani et al. 2017
+GP_WEIGHT = 10.0  # Gulrajani et al. 2017, for images
+# ... and for 2D points, as in their own toy experiments ("smaller lambda seems to help for toy tasks"): with 10, the
+# critic is so smooth that G needs thousands of steps to split its points between the modes.
+TOY_GP_WEIGHT = 0.1
 LIMITS = {"layers": (1, 6), "width": (2, 256), "batch_size": (1, 1024), "d_steps": (1, 10)}
 
 
@@ -189,32 +194,36 @@ class SpectralNormLinear(nn.Linear):
     """A linear layer whose weight is divided by its largest singular value (Miyato et al. 2018), estimated by one
     power iteration per training forward pass. (torch's own parametrization draws its vector from the global RNG.)"""
 
-    def __init__(self, in_features: int, out_features: int, *, generator: torch.Generator) -> None:
-        super().__init__(in_features, out_features)
-        self.register_buffer("u", F.normalize(torch.randn(out_features, generator=generator), dim=0))
+    def __init__(self, in_features: int, out_features: int, *, device: torch.device | str | None = None) -> None:
+        super().__init__(in_features, out_features, device=device)
+        self.register_buffer("u", torch.empty(out_features, device=device))  # the left singular vector estimate
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.training:
             with torch.no_grad():
                 v = F.normalize(self.weight.T @ self.u, dim=0)
                 self.u.copy_(F.normalize(self.weight @ v, dim=0))
-        v = F.normalize(self.weight.T @ self.u, dim=0).detach()
-        sigma = self.u @ self.weight @ v
+        u = self.u.clone()  # a constant of this forward's graph: the next forward updates self.u in place
+        v = F.normalize(self.weight.T @ u, dim=0)
+        sigma = u @ self.weight @ v
         return F.linear(x, self.weight / sigma, self.bias)
 
 
 def mlp(
     in_features: int, width: int, layers: int, out_features: int, *, generator: torch.Generator, spectral: bool = False
 ) -> nn.Sequential:
-    """layers hidden layers of `width` units (LeakyReLU 0.2), initialised like nn.Linear but from `generator`."""
+    """layers hidden layers of `width` units (LeakyReLU 0.2), initialised like nn.Linear but from `generator`
+    (skip_init: nn.Linear's own initialisation would draw from the global RNG)."""
     sizes = [in_features] + [width] * layers + [out_features]
     modules: list[nn.Module] = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-        linear = SpectralNormLinear(a, b, generator=generator) if spectral else nn.Linear(a, b)
+        linear = skip_init(SpectralNormLinear if spectral else nn.Linear, a, b)
         bound = 1 / math.sqrt(a)
         with torch.no_grad():
             linear.weight.uniform_(-bound, bound, generator=generator)
             linear.bias.uniform_(-bound, bound, generator=generator)
+            if spectral:
+                linear.u.copy_(F.normalize(torch.randn(b, generator=generator), dim=0))
         modules.append(linear)
         if i < layers:
             modules.append(nn.LeakyReLU(0.2))
@@ -336,7 +345,7 @@ class ToyRun:
         loss = d_loss(s.loss, real_out, fake_out, smoothing)
         total = loss
         if s.loss == "wgan-gp":
-            total = total + GP_WEIGHT * gradient_penalty(self.d, real, fake, generator=self.rng)
+            total = total + TOY_GP_WEIGHT * gradient_penalty(self.d, real, fake, generator=self.rng)
         if s.r1 > 0:
             total = total + s.r1 / 2 * r1_penalty(self.d, real)
         self.d_opt.zero_grad(set_to_none=True)
@@ -424,6 +433,8 @@ class ToyRun:
         """JS divergence of the view's fake points from its real points and, for the mixtures, the mode metrics."""
         fake = self.fake_points()
         result: dict[str, float | int] = {"js": js_divergence(self.view_real, fake)}
+        # How hard G's loss pulls its points: near 0 while far from the data = vanishing gradients.
+        result["g_grad"] = float(self.generator_gradients(fake[:ARROW_SAMPLE]).norm(dim=1).mean())
         if self.settings.dataset in MIXTURES:
             result.update(mode_metrics(fake, mixture_modes(self.settings.dataset)))
         return result
