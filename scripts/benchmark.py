@@ -9,6 +9,9 @@
     startup    `python app.py` until its page answers HTTP 200, vs `python -c "import gradio"` (target < 10 s)
     endpoints  each API endpoint through gradio_client, vs the same ops call in this process
     training   images/s of gan_demo's Trainer (dcgan, batch 128), vs a textbook PyTorch DCGAN loop (target >= 1.3x)
+    lab        the training lab's 2D playground: steps/s in-process (default MLPs, batch 256; target >= 300), view
+               updates/s delivered to chromium while playing (target >= 5), and /sample p95 while 4 lab runs train
+               at once vs idle (target < 2x)
     lab_images the training lab's image mode: steps/s at batch 64, and the Fréchet distance (classifier-fashion
                features) of its samples after 30, 60 and 90 s of training, vs the untrained generator's
 
@@ -58,7 +61,7 @@ from gan_demo.training.config import TrainConfig  # noqa: E402
 from gan_demo.training.loop import GANTrainer  # noqa: E402
 from gan_demo.training.report import describe_hardware  # noqa: E402
 
-SECTIONS = ("sampling", "superres", "translation", "stylemix", "training", "startup", "endpoints", "lab_images")
+SECTIONS = ("sampling", "superres", "translation", "stylemix", "training", "startup", "endpoints", "lab_images", "lab")
 DEFAULT_REPEATS = {
     "sampling": 30,
     "superres": 10,
@@ -585,6 +588,134 @@ def bench_lab_images(checkpoints: Path) -> list[Row]:
     ]
 
 
+# -- the lab's 2D playground --------------------------------------------------------------------------------
+
+LAB_2D_STEPS = 600
+LAB_2D_TARGET = 300.0
+LAB_VIEW_TARGET = 5.0
+LAB_VIEW_SECONDS = 10.0
+LAB_RUNS = 4
+LAB_SAMPLE_CALLS = 30
+LAB_SAMPLE_RATIO = 2.0
+
+
+def lab_2d_steps_per_s(threads: int) -> float:
+    """Training steps/s of the default playground settings (MLPs 2 x 64, batch 256, Adam) on `threads` threads."""
+    from gan_demo.lab.toy import ToyRun, ToySettings
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        run = ToyRun(ToySettings(), seed=0)
+        run.train(20)  # warm-up
+        start = time.perf_counter()
+        run.train(LAB_2D_STEPS)
+        return LAB_2D_STEPS / (time.perf_counter() - start)
+    finally:
+        torch.set_num_threads(before)
+
+
+def lab_view_updates_per_s(url: str) -> float:
+    """Press play in chromium and count the view's new images over LAB_VIEW_SECONDS."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(url)
+        page.get_by_role("tab", name="Training lab").click()
+        page.locator("#lab-view img").wait_for(timeout=120_000)
+        page.locator("#lab-play").click()
+        page.wait_for_timeout(2000)  # the first ticks
+        changes = page.evaluate(
+            """ms => new Promise(done => {
+                const img = () => document.querySelector('#lab-view img');
+                let last = img().src, n = 0;
+                const poll = setInterval(() => { if (img().src !== last) { last = img().src; n++; } }, 20);
+                setTimeout(() => { clearInterval(poll); done(n); }, ms);
+            })""",
+            LAB_VIEW_SECONDS * 1000,
+        )
+        browser.close()
+    return changes / LAB_VIEW_SECONDS
+
+
+def sample_p95_ms(client: Client, seeds: itertools.count) -> float:
+    def call() -> object:
+        return client.predict(DCGAN_MODEL, next(seeds), 16, 1.0, api_name="/sample")
+
+    return ms(time_calls(call, LAB_SAMPLE_CALLS))["p95_ms"]
+
+
+def bench_lab(extra_models: Path | None) -> list[Row]:
+    import threading
+
+    from gradio_client import Client
+
+    log("lab: 2D steps/s in-process ...")
+    rates = {threads: lab_2d_steps_per_s(threads) for threads in (1, torch.get_num_threads())}
+    best = max(rates.values())
+    rows = [
+        Row(
+            "lab 2D playground: training steps/s in-process (default MLPs 2 x 64, batch 256, Adam)",
+            f"{torch.get_num_threads()} torch threads: {rates[torch.get_num_threads()]:.0f} steps/s",
+            f"1 torch thread: {rates[1]:.0f} steps/s",
+            "tiny matrices: more threads only add synchronisation",
+            f">= {LAB_2D_TARGET:.0f}",
+            best >= LAB_2D_TARGET,
+            {f"steps_per_s_{t}_threads": r for t, r in rates.items()},
+        )
+    ]
+    os.environ["GAN_DEMO_LAB_RUNS"] = str(LAB_RUNS)
+    with tempfile.TemporaryDirectory() as workdir, running_app(extra_models, Path(workdir)) as url:
+        log("lab: view updates/s in chromium ...")
+        updates = lab_view_updates_per_s(url)
+        rows.append(
+            Row(
+                f"lab 2D playground: view updates/s delivered to chromium while playing ({LAB_VIEW_SECONDS:.0f} s)",
+                "",
+                f"{updates:.1f} updates/s",
+                "",
+                f">= {LAB_VIEW_TARGET:.0f}",
+                updates >= LAB_VIEW_TARGET,
+                {"updates_per_s": updates},
+            )
+        )
+        client = Client(url, verbose=False, download_files=str(Path(workdir) / "downloads"), analytics_enabled=False)
+        seeds = itertools.count(2000)
+        log("lab: /sample p95 idle ...")
+        client.predict(DCGAN_MODEL, 1, 16, 1.0, api_name="/sample")  # loads the model
+        idle = sample_p95_ms(client, seeds)
+        stop = threading.Event()
+
+        def train_forever() -> None:  # one lab run after another, through the API: each holds a slot while it trains
+            trainer = Client(url, verbose=False, download_files=str(Path(workdir) / "lab"), analytics_enabled=False)
+            while not stop.is_set():
+                trainer.predict("", "", 0, 3000, ["real"], api_name="/lab_2d")
+
+        threads = [threading.Thread(target=train_forever, daemon=True) for _ in range(LAB_RUNS)]
+        for thread in threads:
+            thread.start()
+        time.sleep(5)  # all four are training
+        log(f"lab: /sample p95 while {LAB_RUNS} lab runs train ...")
+        busy = sample_p95_ms(client, seeds)
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=120)
+    rows.append(
+        Row(
+            f"/sample (dcgan-fashion, 16 images) p95 while {LAB_RUNS} lab runs train at once",
+            f"idle: {idle:.0f} ms",
+            f"{busy:.0f} ms",
+            f"{busy / idle:.2f}x",
+            f"< {LAB_SAMPLE_RATIO:.0f}x",
+            busy / idle < LAB_SAMPLE_RATIO,
+            {"idle_p95_ms": idle, "busy_p95_ms": busy},
+        )
+    )
+    return rows
+
+
 # -- report --------------------------------------------------------------------------------------------------
 
 
@@ -647,6 +778,8 @@ def main(argv: list[str] | None = None) -> int:
                 rows += bench_training(args.train_steps, warmup=10)
             elif section == "lab_images":
                 rows += bench_lab_images(args.checkpoints)
+            elif section == "lab":
+                rows += bench_lab(extra_models)
         except (AppUnavailable, KeyError) as err:  # KeyError: a model the endpoints need is not there
             skipped.append(f"{section}: skipped, {err}")
 

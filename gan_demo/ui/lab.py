@@ -165,7 +165,7 @@ class LabTab:
                 return session, gr.skip(), finished, gr.Timer(active=False)
             answer = self.slots.acquire(session.key)
             if not answer.granted:
-                waiting = note("lab_waiting", request, limit=answer.limit, ahead=answer.ahead + 1)
+                waiting = note("lab_waiting", request, limit=answer.limit, ahead=answer.ahead)
                 return session, gr.skip(), waiting, gr.Timer()
             start = time.perf_counter()
             for _ in range(int(speed)):

@@ -407,6 +407,169 @@ $$\\min_G \\max_D \\; \\mathbb{E}_{x\\sim p_\\text{data}}[\\log D(x)] + \\mathbb
         "No image-to-image model is installed yet (expected in `checkpoints/pix2pix-edges2avatars`).",
         "尚未安装图像到图像翻译模型（应位于 `checkpoints/pix2pix-edges2avatars`）。",
     ),
+    # -- training lab (gan_demo/ui/lab.py) -----------------------------------------------------------------------
+    "tab_lab": ("Training lab", "训练实验室"),
+    "lab_explain": (
+        "**Watch a GAN learn, live.** Here the server trains a GAN while you watch: the adversarial game, mode collapse, "
+        "vanishing gradients and the tricks that fix them, made visible. Each browser has its own run.",
+        "**实时观看 GAN 的训练。** 服务器一边训练，你一边观看：对抗博弈、模式崩溃、梯度消失，以及解决它们的各种技巧，都看得见。"
+        "每个浏览器都有自己独立的训练。",
+    ),
+    "lab_tab_2d": ("2D playground", "二维游乐场"),
+    "lab_tab_images": ("Images", "图像"),
+    "lab_2d_explain": (
+        "**The 2D playground** (after GAN Lab, Kahng et al. 2018). The data are points in the plane (**green**); the generator G turns "
+        "random noise into points (**purple**). The background is D's verdict: green where it says *real*, purple where it says *fake*, "
+        "white where it cannot tell. The grey mesh is the image of a regular grid of noise under G (how G warps the noise space), and the "
+        "arrows show where G's loss pushes each fake point. Press **Play**, or step D and G by hand; every control also works while it runs.",
+        "**二维游乐场**（仿照 GAN Lab，Kahng 等，2018）。数据是平面上的点（**绿色**）；生成器 G 把随机噪声变成点（**紫色**）。"
+        "背景是 D 的判断：绿色表示它认为是*真*，紫色表示*假*，白色表示分不清。灰色网格是规则噪声网格经过 G 之后的样子（G 如何扭曲噪声空间），"
+        "箭头表示 G 的损失把每个生成点往哪里推。按 **播放**，或手动单步训练 D 和 G；所有控件在训练进行中也可以修改。",
+    ),
+    "lab_play": ("▶ Play", "▶ 播放"),
+    "lab_pause": ("⏸ Pause", "⏸ 暂停"),
+    "lab_step_both": ("Step D + G", "单步 D + G"),
+    "lab_step_d": ("Step D only", "只训练 D 一步"),
+    "lab_step_g": ("Step G only", "只训练 G 一步"),
+    "lab_reset": ("Reset", "重置"),
+    "lab_view": ("Live view (click to add points of your own)", "实时视图（点击可添加你自己的数据点）"),
+    "lab_preset": ("Preset", "预设"),
+    "lab_preset_info": (
+        "A ready-made experiment showing one phenomenon; it sets every control and the seed, then resets",
+        "现成的实验，每个展示一种现象；选择后会设置所有控件和种子并重置",
+    ),
+    "lab_preset_none": ("(your own settings)", "（自定义设置）"),
+    "lab_seed_info": (
+        "Same seed + same settings = the same training, step for step",
+        "相同种子 + 相同设置 = 完全相同的训练过程",
+    ),
+    "lab_speed": ("Speed (training steps per refresh)", "速度（每次刷新训练的步数）"),
+    "lab_speed_info": ("The view refreshes about 5 times a second", "视图每秒约刷新 5 次"),
+    "lab_layers": ("Show", "显示"),
+    "lab_layers_info": ("Layers of the view", "视图中的图层"),
+    "lab_layer_heatmap": ("D's decision", "D 的判断"),
+    "lab_layer_real": ("real points", "真实数据点"),
+    "lab_layer_fake": ("fake points", "生成的点"),
+    "lab_layer_manifold": ("G's warped noise grid", "G 扭曲后的噪声网格"),
+    "lab_layer_arrows": ("G's gradients", "G 的梯度"),
+    "lab_data": ("Data", "数据"),
+    "lab_data_info": (
+        "Ring of 8 Gaussians, 5 × 5 grid of Gaussians, spiral, two moons, a line, or your own points (click on the view)",
+        "8 个高斯组成的环、5 × 5 高斯网格、螺旋、双月牙、一条线段，或你自己点击添加的点",
+    ),
+    "lab_data_ring": ("ring of 8", "8 点环"),
+    "lab_data_grid": ("5 × 5 grid", "5 × 5 网格"),
+    "lab_data_spiral": ("spiral", "螺旋"),
+    "lab_data_moons": ("two moons", "双月牙"),
+    "lab_data_line": ("line", "线段"),
+    "lab_data_drawn": ("my points", "我的点"),
+    "lab_clear_points": ("Clear my points", "清除我的点"),
+    "lab_models": ("Networks", "网络"),
+    "lab_noise_dim": ("Noise dimensions", "噪声维数"),
+    "lab_noise_dim_info": ("1D noise: G draws a curve; 2D: a sheet", "一维噪声：G 画出一条曲线；二维：一张曲面"),
+    "lab_noise": ("Noise distribution", "噪声分布"),
+    "lab_noise_info": ("Uniform in [−1, 1] or standard Gaussian", "[−1, 1] 上的均匀分布或标准正态分布"),
+    "lab_g_layers": ("G hidden layers", "G 隐藏层数"),
+    "lab_g_width": ("G width (units per layer)", "G 宽度（每层单元数）"),
+    "lab_d_layers": ("D hidden layers", "D 隐藏层数"),
+    "lab_d_width": ("D width (units per layer)", "D 宽度（每层单元数）"),
+    "lab_arch_info": ("Changing it gives that network new weights", "修改后该网络会重新初始化权重"),
+    "lab_training": ("Training", "训练"),
+    "lab_loss": ("Loss", "损失函数"),
+    "lab_loss_info": (
+        "saturating: G minimises log(1 − D(G(z))), the original minimax; non-saturating: −log D(G(z)); WGAN: a critic's score with "
+        "weight clipping or a gradient penalty; hinge; least squares (LSGAN)",
+        "saturating：G 最小化 log(1 − D(G(z)))，即原始极小极大形式；non-saturating：−log D(G(z))；WGAN：评论家打分，配合权重裁剪或梯度惩罚；"
+        "hinge；最小二乘（LSGAN）",
+    ),
+    "lab_g_lr": ("G learning rate", "G 学习率"),
+    "lab_d_lr": ("D learning rate", "D 学习率"),
+    "lab_lr_info": (
+        "Different rates for G and D: the two time-scale update rule (TTUR, Heusel et al. 2017)",
+        "G 和 D 使用不同的学习率：双时间尺度更新规则（TTUR，Heusel 等，2017）",
+    ),
+    "lab_optimizer": ("Optimizer", "优化器"),
+    "lab_optimizer_info": ("Adam with β₁, β₂, or SGD with momentum β₁", "Adam（参数 β₁、β₂），或带动量 β₁ 的 SGD"),
+    "lab_beta1": ("β₁ (Adam) / momentum (SGD)", "β₁（Adam）/ 动量（SGD）"),
+    "lab_beta2": ("β₂ (Adam)", "β₂（Adam）"),
+    "lab_d_steps": ("D steps per G step", "每步 G 对应的 D 步数"),
+    "lab_d_steps_info": ("WGAN trains its critic 5 times per G step", "WGAN 每训练一次 G 就训练评论家 5 次"),
+    "lab_batch": ("Batch size", "批大小"),
+    "lab_tricks": ("Tricks", "技巧"),
+    "lab_smoothing": ("One-sided label smoothing", "单侧标签平滑"),
+    "lab_smoothing_info": (
+        "D's target for real points becomes 1 − s (Salimans et al. 2016); for the BCE and least-squares losses",
+        "D 对真实点的目标变为 1 − s（Salimans 等，2016）；适用于交叉熵和最小二乘损失",
+    ),
+    "lab_sn": ("Spectral norm on D", "D 使用谱归一化"),
+    "lab_sn_info": (
+        "Divides each of D's weight matrices by its largest singular value: D stays 1-Lipschitz and smooth (Miyato et al. 2018)",
+        "把 D 的每个权重矩阵除以它的最大奇异值：D 保持 1-Lipschitz、变化平滑（Miyato 等，2018）",
+    ),
+    "lab_r1": ("R1 penalty γ", "R1 惩罚 γ"),
+    "lab_r1_info": (
+        "Penalises D's gradient on real points, γ/2 · E‖∇D(x)‖² (Mescheder et al. 2018); 0 = off",
+        "惩罚 D 在真实点上的梯度，γ/2 · E‖∇D(x)‖²（Mescheder 等，2018）；0 = 关闭",
+    ),
+    "lab_ema": ("EMA of G (decay)", "G 的指数滑动平均（衰减率）"),
+    "lab_ema_info": (
+        "When > 0 the view shows the moving average of G's weights, which jitters less; 0 = off",
+        "大于 0 时视图显示 G 权重的滑动平均，抖动更小；0 = 关闭",
+    ),
+    "lab_downloads": ("Download the run", "下载这次训练"),
+    "lab_download_button": ("Prepare CSV, JSON and GIF", "生成 CSV、JSON 和 GIF"),
+    "lab_files": ("History (CSV, JSON) and animation (GIF)", "历史记录（CSV、JSON）和动画（GIF）"),
+    "lab_metrics_explain": (
+        "**Metrics.** *Modes covered*: of the mixture's Gaussians, how many receive at least a fifth of a fair share of the fake points "
+        "within 3σ of their centre; *high quality*: the share of fake points within 3σ of some centre (Srivastava et al. 2017). "
+        "*JS*: Jensen–Shannon divergence between the binned densities of real and fake points (0 = same, 1 = disjoint).",
+        "**指标。** *覆盖的模式*：混合分布的各个高斯中，有多少个在其中心 3σ 以内得到了至少五分之一“平均份额”的生成点；"
+        "*高质量比例*：落在某个中心 3σ 以内的生成点所占比例（Srivastava 等，2017）。*JS*：真实点与生成点分箱密度之间的 Jensen–Shannon 散度（0 = 相同，1 = 完全不重叠）。",
+    ),
+    "lab_preset_mode_collapse": ("Mode collapse", "模式崩溃"),
+    "lab_preset_saturating": ("Vanishing gradients (saturating loss)", "梯度消失（饱和损失）"),
+    "lab_preset_d_too_strong": ("D too strong", "判别器过强"),
+    "lab_preset_wgan_gp": ("WGAN-GP recovers", "WGAN-GP 恢复多样性"),
+    "lab_preset_ttur": ("TTUR: D learns faster", "TTUR：D 学得更快"),
+    "lab_preset_spectral_norm": ("Spectral norm tames D", "谱归一化约束 D"),
+    "lab_watch_mode_collapse": (
+        "G learns 10× faster than D. Watch the purple points gather on one or two green clusters, then jump to another when D's "
+        "background turns purple there: G chases D's favourite spot instead of spreading out. *Modes covered* stays at 1–2 of 8 "
+        "(1,500 steps).",
+        "G 的学习率是 D 的 10 倍。看紫色点聚到一两个绿色簇上，等 D 的背景在那里变紫后又跳到别的簇：G 追逐 D 最“喜欢”的位置，而不是铺开。"
+        "*覆盖的模式*一直停在 8 个中的 1–2 个（1500 步）。",
+    ),
+    "lab_watch_saturating": (
+        "The original minimax loss log(1 − D(G(z))) against a fast D. D quickly says *fake* everywhere G draws (D(G(z)) → 0), where "
+        "that loss is flat: the arrows vanish and the purple points freeze. Switch the loss to *nonsaturating* while it runs and "
+        "the arrows come back (300 steps).",
+        "原始极小极大损失 log(1 − D(G(z)))，对手是学得很快的 D。D 很快在 G 画点的地方都判为*假*（D(G(z)) → 0），而那里这个损失是平的："
+        "箭头消失，紫色点不再移动。训练中把损失改为 *nonsaturating*，箭头就回来了（300 步）。",
+    ),
+    "lab_watch_d_too_strong": (
+        "A deeper, wider D with a 5× learning rate and 3 steps per G step. D(x) stays high and D(G(z)) low: D wins, its background "
+        "has sharp edges, and G's strong, jumpy gradients leave most modes empty (400 steps). Then try the *spectral norm* preset.",
+        "更深、更宽的 D，学习率是 5 倍，每步 G 训练 3 步 D。D(x) 居高、D(G(z)) 偏低：D 占上风，背景边界锐利，G 的梯度又大又跳，"
+        "大部分模式空着（400 步）。然后试试*谱归一化*预设。",
+    ),
+    "lab_watch_wgan_gp": (
+        "The same seed as *mode collapse*, but a Wasserstein critic with a gradient penalty (5 critic steps per G step). The "
+        "background becomes a smooth slope instead of a yes/no verdict, so every fake point gets a useful arrow and the points "
+        "spread to all 8 modes (400 steps).",
+        "与*模式崩溃*相同的种子，但换成带梯度惩罚的 Wasserstein 评论家（每步 G 训练 5 步评论家）。背景变成平滑的坡面而不是“是/否”判决，"
+        "每个生成点都得到有用的箭头，点逐渐铺满全部 8 个模式（400 步）。",
+    ),
+    "lab_watch_ttur": (
+        "The two time-scale update rule: D's learning rate is 4× G's, the opposite of *mode collapse*. D keeps up with G, so G "
+        "cannot settle on one cluster: 7–8 of 8 modes covered (1,000 steps).",
+        "双时间尺度更新规则：D 的学习率是 G 的 4 倍，正好与*模式崩溃*相反。D 跟得上 G，G 无法停在单个簇上：覆盖 8 个模式中的 7–8 个（1000 步）。",
+    ),
+    "lab_watch_spectral_norm": (
+        "*D too strong*, plus spectral normalisation of D's layers. D's background turns soft and D(x) ≈ D(G(z)) ≈ 0.5; the arrows "
+        "stay moderate and G covers the ring (400 steps). Untick it while it runs to see D take over again.",
+        "在*判别器过强*的基础上，对 D 的各层做谱归一化。D 的背景变得柔和，D(x) ≈ D(G(z)) ≈ 0.5；箭头大小适中，G 铺满整个环（400 步）。"
+        "训练中取消勾选，就能看到 D 再次占上风。",
+    ),
 }
 
 # Fashion-MNIST class names as the UI shows them in Chinese.
@@ -645,169 +808,6 @@ NOTES: dict[str, tuple[str, str]] = {
     "sm_pixel": ("{low} px", "{low} 像素"),
     "sm_pixels_up": ("{low} px and up", "{low} 像素及以上"),
     "sm_group": (", the {group} group", "，{group}"),
-    # -- training lab (gan_demo/ui/lab.py) -----------------------------------------------------------------------
-    "tab_lab": ("Training lab", "训练实验室"),
-    "lab_explain": (
-        "**Watch a GAN learn, live.** Here the server trains a GAN while you watch: the adversarial game, mode collapse, "
-        "vanishing gradients and the tricks that fix them, made visible. Each browser has its own run.",
-        "**实时观看 GAN 的训练。** 服务器一边训练，你一边观看：对抗博弈、模式崩溃、梯度消失，以及解决它们的各种技巧，都看得见。"
-        "每个浏览器都有自己独立的训练。",
-    ),
-    "lab_tab_2d": ("2D playground", "二维游乐场"),
-    "lab_tab_images": ("Images", "图像"),
-    "lab_2d_explain": (
-        "**The 2D playground** (after GAN Lab, Kahng et al. 2018). The data are points in the plane (**green**); the generator G turns "
-        "random noise into points (**purple**). The background is D's verdict: green where it says *real*, purple where it says *fake*, "
-        "white where it cannot tell. The grey mesh is the image of a regular grid of noise under G (how G warps the noise space), and the "
-        "arrows show where G's loss pushes each fake point. Press **Play**, or step D and G by hand; every control also works while it runs.",
-        "**二维游乐场**（仿照 GAN Lab，Kahng 等，2018）。数据是平面上的点（**绿色**）；生成器 G 把随机噪声变成点（**紫色**）。"
-        "背景是 D 的判断：绿色表示它认为是*真*，紫色表示*假*，白色表示分不清。灰色网格是规则噪声网格经过 G 之后的样子（G 如何扭曲噪声空间），"
-        "箭头表示 G 的损失把每个生成点往哪里推。按 **播放**，或手动单步训练 D 和 G；所有控件在训练进行中也可以修改。",
-    ),
-    "lab_play": ("▶ Play", "▶ 播放"),
-    "lab_pause": ("⏸ Pause", "⏸ 暂停"),
-    "lab_step_both": ("Step D + G", "单步 D + G"),
-    "lab_step_d": ("Step D only", "只训练 D 一步"),
-    "lab_step_g": ("Step G only", "只训练 G 一步"),
-    "lab_reset": ("Reset", "重置"),
-    "lab_view": ("Live view (click to add points of your own)", "实时视图（点击可添加你自己的数据点）"),
-    "lab_preset": ("Preset", "预设"),
-    "lab_preset_info": (
-        "A ready-made experiment showing one phenomenon; it sets every control and the seed, then resets",
-        "现成的实验，每个展示一种现象；选择后会设置所有控件和种子并重置",
-    ),
-    "lab_preset_none": ("(your own settings)", "（自定义设置）"),
-    "lab_seed_info": (
-        "Same seed + same settings = the same training, step for step",
-        "相同种子 + 相同设置 = 完全相同的训练过程",
-    ),
-    "lab_speed": ("Speed (training steps per refresh)", "速度（每次刷新训练的步数）"),
-    "lab_speed_info": ("The view refreshes about 5 times a second", "视图每秒约刷新 5 次"),
-    "lab_layers": ("Show", "显示"),
-    "lab_layers_info": ("Layers of the view", "视图中的图层"),
-    "lab_layer_heatmap": ("D's decision", "D 的判断"),
-    "lab_layer_real": ("real points", "真实数据点"),
-    "lab_layer_fake": ("fake points", "生成的点"),
-    "lab_layer_manifold": ("G's warped noise grid", "G 扭曲后的噪声网格"),
-    "lab_layer_arrows": ("G's gradients", "G 的梯度"),
-    "lab_data": ("Data", "数据"),
-    "lab_data_info": (
-        "Ring of 8 Gaussians, 5 × 5 grid of Gaussians, spiral, two moons, a line, or your own points (click on the view)",
-        "8 个高斯组成的环、5 × 5 高斯网格、螺旋、双月牙、一条线段，或你自己点击添加的点",
-    ),
-    "lab_data_ring": ("ring of 8", "8 点环"),
-    "lab_data_grid": ("5 × 5 grid", "5 × 5 网格"),
-    "lab_data_spiral": ("spiral", "螺旋"),
-    "lab_data_moons": ("two moons", "双月牙"),
-    "lab_data_line": ("line", "线段"),
-    "lab_data_drawn": ("my points", "我的点"),
-    "lab_clear_points": ("Clear my points", "清除我的点"),
-    "lab_models": ("Networks", "网络"),
-    "lab_noise_dim": ("Noise dimensions", "噪声维数"),
-    "lab_noise_dim_info": ("1D noise: G draws a curve; 2D: a sheet", "一维噪声：G 画出一条曲线；二维：一张曲面"),
-    "lab_noise": ("Noise distribution", "噪声分布"),
-    "lab_noise_info": ("Uniform in [−1, 1] or standard Gaussian", "[−1, 1] 上的均匀分布或标准正态分布"),
-    "lab_g_layers": ("G hidden layers", "G 隐藏层数"),
-    "lab_g_width": ("G width (units per layer)", "G 宽度（每层单元数）"),
-    "lab_d_layers": ("D hidden layers", "D 隐藏层数"),
-    "lab_d_width": ("D width (units per layer)", "D 宽度（每层单元数）"),
-    "lab_arch_info": ("Changing it gives that network new weights", "修改后该网络会重新初始化权重"),
-    "lab_training": ("Training", "训练"),
-    "lab_loss": ("Loss", "损失函数"),
-    "lab_loss_info": (
-        "saturating: G minimises log(1 − D(G(z))), the original minimax; non-saturating: −log D(G(z)); WGAN: a critic's score with "
-        "weight clipping or a gradient penalty; hinge; least squares (LSGAN)",
-        "saturating：G 最小化 log(1 − D(G(z)))，即原始极小极大形式；non-saturating：−log D(G(z))；WGAN：评论家打分，配合权重裁剪或梯度惩罚；"
-        "hinge；最小二乘（LSGAN）",
-    ),
-    "lab_g_lr": ("G learning rate", "G 学习率"),
-    "lab_d_lr": ("D learning rate", "D 学习率"),
-    "lab_lr_info": (
-        "Different rates for G and D: the two time-scale update rule (TTUR, Heusel et al. 2017)",
-        "G 和 D 使用不同的学习率：双时间尺度更新规则（TTUR，Heusel 等，2017）",
-    ),
-    "lab_optimizer": ("Optimizer", "优化器"),
-    "lab_optimizer_info": ("Adam with β₁, β₂, or SGD with momentum β₁", "Adam（参数 β₁、β₂），或带动量 β₁ 的 SGD"),
-    "lab_beta1": ("β₁ (Adam) / momentum (SGD)", "β₁（Adam）/ 动量（SGD）"),
-    "lab_beta2": ("β₂ (Adam)", "β₂（Adam）"),
-    "lab_d_steps": ("D steps per G step", "每步 G 对应的 D 步数"),
-    "lab_d_steps_info": ("WGAN trains its critic 5 times per G step", "WGAN 每训练一次 G 就训练评论家 5 次"),
-    "lab_batch": ("Batch size", "批大小"),
-    "lab_tricks": ("Tricks", "技巧"),
-    "lab_smoothing": ("One-sided label smoothing", "单侧标签平滑"),
-    "lab_smoothing_info": (
-        "D's target for real points becomes 1 − s (Salimans et al. 2016); for the BCE and least-squares losses",
-        "D 对真实点的目标变为 1 − s（Salimans 等，2016）；适用于交叉熵和最小二乘损失",
-    ),
-    "lab_sn": ("Spectral norm on D", "D 使用谱归一化"),
-    "lab_sn_info": (
-        "Divides each of D's weight matrices by its largest singular value: D stays 1-Lipschitz and smooth (Miyato et al. 2018)",
-        "把 D 的每个权重矩阵除以它的最大奇异值：D 保持 1-Lipschitz、变化平滑（Miyato 等，2018）",
-    ),
-    "lab_r1": ("R1 penalty γ", "R1 惩罚 γ"),
-    "lab_r1_info": (
-        "Penalises D's gradient on real points, γ/2 · E‖∇D(x)‖² (Mescheder et al. 2018); 0 = off",
-        "惩罚 D 在真实点上的梯度，γ/2 · E‖∇D(x)‖²（Mescheder 等，2018）；0 = 关闭",
-    ),
-    "lab_ema": ("EMA of G (decay)", "G 的指数滑动平均（衰减率）"),
-    "lab_ema_info": (
-        "When > 0 the view shows the moving average of G's weights, which jitters less; 0 = off",
-        "大于 0 时视图显示 G 权重的滑动平均，抖动更小；0 = 关闭",
-    ),
-    "lab_downloads": ("Download the run", "下载这次训练"),
-    "lab_download_button": ("Prepare CSV, JSON and GIF", "生成 CSV、JSON 和 GIF"),
-    "lab_files": ("History (CSV, JSON) and animation (GIF)", "历史记录（CSV、JSON）和动画（GIF）"),
-    "lab_metrics_explain": (
-        "**Metrics.** *Modes covered*: of the mixture's Gaussians, how many receive at least a fifth of a fair share of the fake points "
-        "within 3σ of their centre; *high quality*: the share of fake points within 3σ of some centre (Srivastava et al. 2017). "
-        "*JS*: Jensen–Shannon divergence between the binned densities of real and fake points (0 = same, 1 = disjoint).",
-        "**指标。** *覆盖的模式*：混合分布的各个高斯中，有多少个在其中心 3σ 以内得到了至少五分之一“平均份额”的生成点；"
-        "*高质量比例*：落在某个中心 3σ 以内的生成点所占比例（Srivastava 等，2017）。*JS*：真实点与生成点分箱密度之间的 Jensen–Shannon 散度（0 = 相同，1 = 完全不重叠）。",
-    ),
-    "lab_preset_mode_collapse": ("Mode collapse", "模式崩溃"),
-    "lab_preset_saturating": ("Vanishing gradients (saturating loss)", "梯度消失（饱和损失）"),
-    "lab_preset_d_too_strong": ("D too strong", "判别器过强"),
-    "lab_preset_wgan_gp": ("WGAN-GP recovers", "WGAN-GP 恢复多样性"),
-    "lab_preset_ttur": ("TTUR: D learns faster", "TTUR：D 学得更快"),
-    "lab_preset_spectral_norm": ("Spectral norm tames D", "谱归一化约束 D"),
-    "lab_watch_mode_collapse": (
-        "G learns 10× faster than D. Watch the purple points gather on one or two green clusters, then jump to another when D's "
-        "background turns purple there: G chases D's favourite spot instead of spreading out. *Modes covered* stays at 1–2 of 8 "
-        "(1,500 steps).",
-        "G 的学习率是 D 的 10 倍。看紫色点聚到一两个绿色簇上，等 D 的背景在那里变紫后又跳到别的簇：G 追逐 D 最“喜欢”的位置，而不是铺开。"
-        "*覆盖的模式*一直停在 8 个中的 1–2 个（1500 步）。",
-    ),
-    "lab_watch_saturating": (
-        "The original minimax loss log(1 − D(G(z))) against a fast D. D quickly says *fake* everywhere G draws (D(G(z)) → 0), where "
-        "that loss is flat: the arrows vanish and the purple points freeze. Switch the loss to *nonsaturating* while it runs and "
-        "the arrows come back (300 steps).",
-        "原始极小极大损失 log(1 − D(G(z)))，对手是学得很快的 D。D 很快在 G 画点的地方都判为*假*（D(G(z)) → 0），而那里这个损失是平的："
-        "箭头消失，紫色点不再移动。训练中把损失改为 *nonsaturating*，箭头就回来了（300 步）。",
-    ),
-    "lab_watch_d_too_strong": (
-        "A deeper, wider D with a 5× learning rate and 3 steps per G step. D(x) stays high and D(G(z)) low: D wins, its background "
-        "has sharp edges, and G's strong, jumpy gradients leave most modes empty (400 steps). Then try the *spectral norm* preset.",
-        "更深、更宽的 D，学习率是 5 倍，每步 G 训练 3 步 D。D(x) 居高、D(G(z)) 偏低：D 占上风，背景边界锐利，G 的梯度又大又跳，"
-        "大部分模式空着（400 步）。然后试试*谱归一化*预设。",
-    ),
-    "lab_watch_wgan_gp": (
-        "The same seed as *mode collapse*, but a Wasserstein critic with a gradient penalty (5 critic steps per G step). The "
-        "background becomes a smooth slope instead of a yes/no verdict, so every fake point gets a useful arrow and the points "
-        "spread to all 8 modes (400 steps).",
-        "与*模式崩溃*相同的种子，但换成带梯度惩罚的 Wasserstein 评论家（每步 G 训练 5 步评论家）。背景变成平滑的坡面而不是“是/否”判决，"
-        "每个生成点都得到有用的箭头，点逐渐铺满全部 8 个模式（400 步）。",
-    ),
-    "lab_watch_ttur": (
-        "The two time-scale update rule: D's learning rate is 4× G's, the opposite of *mode collapse*. D keeps up with G, so G "
-        "cannot settle on one cluster: 7–8 of 8 modes covered (1,000 steps).",
-        "双时间尺度更新规则：D 的学习率是 G 的 4 倍，正好与*模式崩溃*相反。D 跟得上 G，G 无法停在单个簇上：覆盖 8 个模式中的 7–8 个（1000 步）。",
-    ),
-    "lab_watch_spectral_norm": (
-        "*D too strong*, plus spectral normalisation of D's layers. D's background turns soft and D(x) ≈ D(G(z)) ≈ 0.5; the arrows "
-        "stay moderate and G covers the ring (400 steps). Untick it while it runs to see D take over again.",
-        "在*判别器过强*的基础上，对 D 的各层做谱归一化。D 的背景变得柔和，D(x) ≈ D(G(z)) ≈ 0.5；箭头大小适中，G 铺满整个环（400 步）。"
-        "训练中取消勾选，就能看到 D 再次占上风。",
-    ),
     # what imaging.decode_upload did to an upload (its notes are English; these are their translations)
     "animated image: only the first frame was used": (
         "Animated image: only the first frame was used.",
