@@ -39,6 +39,13 @@ added with GAN_DEMO_MODELS="path/one:user/repo". Each tab's main action is a pub
     uploaded drawing, "picture" the edges extracted from the uploaded picture. The three images are enlarged
     (nearest neighbour) to at least 256 px; the L1-only image is None when no L1-only model of the same size
     and dataset is installed.
+/lab_2d (preset, settings, seed, steps, layers) -> (frame png, metrics)
+    client.predict("mode_collapse", '{"batch_size": 128}', 0, 1500, ["heatmap", "real", "fake"], api_name="/lab_2d")
+    Trains a fresh 2D playground run (gan_demo.lab.toy) for 0 to 3,000 steps and returns its last frame, exactly as the
+    Training lab tab draws it, and its metrics (losses, D(x), D(G(z)), JS divergence, G's gradient norm and, for the
+    Gaussian mixtures, modes covered and high-quality share). preset: "" or one of gan_demo.lab.presets.PRESET_NAMES;
+    settings: a JSON object of ToySettings fields overriding the preset's; layers: of heatmap, real, fake, manifold,
+    arrows. It waits up to 60 s for one of the GAN_DEMO_LAB_RUNS training slots.
 
 Bad values are answered with a gr.Error (gradio_client raises AppError) in English, or in Chinese when the
 request's Accept-Language starts with zh; the server keeps serving.

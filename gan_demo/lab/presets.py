@@ -38,7 +38,7 @@ _STRONG_D = {"d_steps": 3, "d_lr": 5e-3, "d_width": 128, "d_layers": 3}
 PRESETS: dict[str, Preset] = {
     "mode_collapse": Preset(_COLLAPSE, seed=0, steps=1500, claim="at most 2 of the 8 modes covered"),
     "saturating": Preset(
-        {"loss": "saturating", "d_steps": 5, "d_lr": 5e-3, "g_lr": 2e-4, "beta1": 0.0},
+        {"loss": "saturating", "d_steps": 5, "d_lr": 5e-3, "g_lr": 1e-4, "beta1": 0.0},
         seed=0,
         steps=300,
         claim="D(G(z)) near 0 and G's gradient vanishes; the non-saturating loss, all else equal, keeps it strong",

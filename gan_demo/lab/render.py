@@ -15,7 +15,7 @@ import torch
 from PIL import Image, ImageDraw, ImageFont
 
 from .losses import PROBABILITY_LOSSES
-from .toy import VIEW, ToyRun
+from .toy import TRAIN_THREADS, VIEW, ToyRun, torch_threads
 
 LAYERS = ("heatmap", "real", "fake", "manifold", "arrows")
 VIEW_SIZE = 480  # pixels of the square view
@@ -159,7 +159,8 @@ def plot_image(
 def frame(run: ToyRun, layers: Collection[str] = LAYERS, size: int = VIEW_SIZE) -> Image.Image:
     """The view above the two plots: the image the page shows on every refresh."""
     out = Image.new("RGB", (size, size + PLOT_HEIGHT), "white")
-    out.paste(view_image(run, layers, size), (0, 0))
+    with torch_threads(TRAIN_THREADS):
+        out.paste(view_image(run, layers, size), (0, 0))
     half = size // 2
     d_title = "D's P(real)" if run.settings.loss in PROBABILITY_LOSSES else "critic score"
     out.paste(plot_image(run.history, ("d_loss", "g_loss"), half, title="losses"), (0, size))
