@@ -1,11 +1,12 @@
 """The lab's image mode: a tiny DCGAN trained live on Fashion-MNIST (or MNIST where installed), seeded and pure.
 
 No Gradio here: `ImageRun(settings, seed).train(steps)` trains in-process, so tests, the benchmark and the page drive
-the same code. It reuses the project's DCGAN (gan_demo.models.dcgan) at a width that trains at tens of steps per
-second on one CPU core, the lab's losses (gan_demo.lab.losses) and its tricks: spectral norm on D, one-sided label
-smoothing, separate learning rates for G and D (TTUR), several D steps per G step, R1 or the WGAN-GP penalty, and
-an exponential moving average of G. Every random number (weights, batches, noise, penalties) comes from the run's
-own `torch.Generator`s: the same seed and settings give the same weights, bit for bit, in one process.
+the same code. It reuses the project's DCGAN (gan_demo.models.dcgan) at a width that trains at several steps per
+second on a busy 2-core CPU, the lab's losses (gan_demo.lab.losses) and its tricks: batch norm or spectral norm in
+D, one-sided label smoothing, separate learning rates for G and D (TTUR), several D steps per G step, R1 or the
+WGAN-GP penalty, and an exponential moving average of G. Every random number (weights, batches, noise, penalties)
+comes from the run's own `torch.Generator`s: the same seed and settings give the same weights, bit for bit, in one
+process.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ DATASETS = ("fashion-mnist", "mnist")
 IMAGE_SIZE = 28
 LATENT_DIM = 64
 # Widths of the DCGAN: G 32 -> 16 channels, D 16 -> 32 (the shipped dcgan-fashion has 64 -> 32 and 64 -> 128):
-# small enough for tens of steps per second on a core, big enough for garments within a minute.
+# small enough to train live on a shared CPU, big enough for garments within a minute or two (see the benchmark).
 G_CHANNELS = 16
 D_CHANNELS = 16
 GRID_SIZE = 64  # fixed latents of the sample grid, 8 x 8
@@ -52,18 +53,20 @@ LIMITS: dict[str, tuple[float, float]] = {
     "ema": (0.0, 0.9999),
 }
 INTEGERS = ("d_steps", "batch_size")
+D_NORMS = ("batch", "none")
 # The side-by-side comparisons the tutorials make: what runs A and B change in the default settings. Both runs
 # start from the same seed, so from the same weights, batches and noise: the setting is the only difference.
 COMPARISONS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
-    "spectral_norm": ({}, {"spectral_norm": True}),
+    "spectral_norm": ({"d_norm": "none"}, {"d_norm": "none", "spectral_norm": True}),
+    "batch_norm": ({"d_norm": "none"}, {}),
     "saturating": ({"loss": "saturating"}, {"loss": "nonsaturating"}),
     "wgan": (
-        {"loss": "wgan-clip", "d_steps": 2, "beta1": 0.5, "beta2": 0.9},
-        {"loss": "wgan-gp", "d_steps": 2, "beta1": 0.5, "beta2": 0.9},
+        {"loss": "wgan-clip", "d_norm": "none", "d_steps": 2, "beta2": 0.9},
+        {"loss": "wgan-gp", "d_norm": "none", "d_steps": 2, "beta2": 0.9},
     ),
-    "ttur": ({}, {"g_lr": 1e-4, "d_lr": 4e-4}),
+    "ttur": ({}, {"g_lr": 2.5e-4}),
     "label_smoothing": ({}, {"label_smoothing": 0.2}),
-    "r1": ({}, {"r1": 1.0}),
+    "r1": ({"d_norm": "none"}, {"d_norm": "none", "r1": 1.0}),
     "ema": ({}, {"ema": 0.99}),
 }
 
@@ -75,9 +78,10 @@ class ImageSettings:
 
     dataset: str = "fashion-mnist"
     loss: str = "nonsaturating"
+    d_norm: str = "batch"  # D's normalisation: "batch" (DCGAN's) or "none"
     spectral_norm: bool = False
-    g_lr: float = 2e-4
-    d_lr: float = 2e-4
+    g_lr: float = 1e-3  # DCGAN's 2e-4 is made for a long run: this small net learns faster, and stays stable, at 1e-3
+    d_lr: float = 1e-3
     beta1: float = 0.5
     beta2: float = 0.999
     d_steps: int = 1
@@ -91,6 +95,11 @@ class ImageSettings:
             raise ValueError(f"dataset must be one of {', '.join(DATASETS)}, got {self.dataset!r}")
         if self.loss not in LOSSES:
             raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
+        if self.d_norm not in D_NORMS:
+            raise ValueError(f"d_norm must be one of {', '.join(D_NORMS)}, got {self.d_norm!r}")
+        if self.d_norm == "batch" and (self.loss == "wgan-gp" or self.r1):
+            # As in the WGAN-GP paper: batch norm mixes the samples, so a per-sample gradient penalty is wrong.
+            raise ValueError("the gradient penalty and R1 are per-sample: they need d_norm 'none', not 'batch'")
         if not isinstance(self.spectral_norm, bool):
             raise ValueError(f"spectral_norm must be true or false, got {self.spectral_norm!r}")
         for name, (low, high) in LIMITS.items():
@@ -158,9 +167,7 @@ class ImageRun:
         self.fixed_z = torch.randn(GRID_SIZE, LATENT_DIM, generator=torch.Generator().manual_seed(seed + 3))
 
         self.g = DCGANGenerator(latent_dim=LATENT_DIM, image_size=IMAGE_SIZE, base_channels=G_CHANNELS)
-        # No batch norm in D: the gradient penalty and R1 are per-sample, and with or without spectral norm the
-        # comparison then changes one thing only.
-        self.d = DCGANDiscriminator(image_size=IMAGE_SIZE, base_channels=D_CHANNELS, norm="none")
+        self.d = DCGANDiscriminator(image_size=IMAGE_SIZE, base_channels=D_CHANNELS, norm=settings.d_norm)
         self.g.apply(functools.partial(init_weights, generator=init_rng))
         self.d.apply(functools.partial(init_weights, generator=init_rng))
         if settings.spectral_norm:

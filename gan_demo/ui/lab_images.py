@@ -31,15 +31,29 @@ from ..lab.slots import RunSlots
 from . import checks
 from .text import error, i18n, note
 
-TICK_S = 1.0  # the page asks for new frames this often while the runs play
-TRAIN_S_PER_TICK = 0.7  # training time per tick, leaving the rest for drawing and sending the frames
+# While the runs play, the page asks for a frame every TICK_S (a tick still pending skips the next): each frame
+# trains TRAIN_S_PER_TICK, then draws and sends about 0.3 s of grids and curves, so most of the time goes to training.
+TICK_S = 0.5
+TRAIN_S_PER_TICK = 1.5
 PLOT_POINTS = 300  # the curves are thinned to about this many steps
 GRID_SIDE = 336  # the 8 x 8 sample grid is enlarged to at least this many pixels
 SIDES = ("A", "B")
 MAX_SEED = 2**32 - 1
 DEFAULT_COMPARISON = "spectral_norm"
 # The per-run controls, in the order of their components: ImageSettings fields.
-RUN_FIELDS = ("loss", "spectral_norm", "g_lr", "d_lr", "d_steps", "label_smoothing", "r1", "ema", "beta1", "beta2")
+RUN_FIELDS = (
+    "loss",
+    "d_norm",
+    "spectral_norm",
+    "g_lr",
+    "d_lr",
+    "d_steps",
+    "label_smoothing",
+    "r1",
+    "ema",
+    "beta1",
+    "beta2",
+)
 
 
 @dataclass
@@ -131,7 +145,8 @@ class ImageLab:
             return (None if session.discarded else session, gr.Timer(active=False), gr.skip(), *views)
         timer: Any = gr.skip()
         lines = [self.status(side, run, request) for side, run in zip(SIDES, session.runs, strict=False)]
-        if all(run.done for run in session.runs):
+        finished = all(run.done for run in session.runs)
+        if finished:
             self.slots.release(key)
             session.playing = False
             timer = gr.Timer(active=False)
@@ -140,7 +155,8 @@ class ImageLab:
             losses = curves(run, {"d_loss": "D loss", "g_loss": "G loss"})
             readout = curves(run, {"d_real": "D(x)", "d_fake": "D(G(z))"})
             views[3 * i : 3 * i + 3] = [grid(run), losses, readout]
-        return (session, timer, "\n\n".join(lines), *views)
+        paused = not session.playing and not finished  # while this frame was drawn: keep the "paused" line
+        return (None if session.discarded else session, timer, gr.skip() if paused else "\n\n".join(lines), *views)
 
     @staticmethod
     def status(side: str, run: ImageRun, request: gr.Request | None) -> str:
@@ -226,12 +242,20 @@ class ImageLab:
         private: dict[str, Any] = {"api_visibility": "private"}
         all_controls = [c for side in SIDES for c in self.controls[side]]
         inputs = {self.session, self.dataset, self.seed, self.batch_size, self.two_runs, *all_controls}
-        play.click(self.play, inputs, [self.session, timer, status], **private)
+        play.click(self.play, inputs, [self.session, timer, status], **private, show_progress="hidden")
         pause.click(self.pause, self.session, [self.session, timer, status], **private, queue=False)
         reset.click(self.reset, self.session, [self.session, timer, status, *views], **private, queue=False)
         # Every session ticks on its own; RunSlots, not Gradio's queue, bounds how many train at once.
         outputs = [self.session, timer, status, *views]
-        timer.tick(self.tick, self.session, outputs, **private, concurrency_limit=None)
+        timer.tick(
+            self.tick,
+            self.session,
+            outputs,
+            **private,
+            concurrency_limit=None,
+            show_progress="hidden",
+            show_progress_on=[],
+        )
         preset.input(self.preset, preset, all_controls, **private, queue=False)
         self.two_runs.change(lambda on: gr.Column(visible=on), self.two_runs, columns[1], **private, queue=False)
 
@@ -244,6 +268,9 @@ class ImageLab:
         """One run's settings, each with its explanation, in RUN_FIELDS order."""
         with gr.Accordion(i18n("li_settings"), open=True):
             loss = gr.Dropdown(list(LOSSES), value=values["loss"], label=i18n("li_loss"), info=i18n("li_loss_info"))
+            d_norm = gr.Radio(
+                list(images.D_NORMS), value=values["d_norm"], label=i18n("li_d_norm"), info=i18n("li_d_norm_info")
+            )
             sn = gr.Checkbox(value=values["spectral_norm"], label=i18n("li_sn"), info=i18n("li_sn_info"))
             lr = {"minimum": 1e-6, "maximum": 0.01, "step": 1e-5}
             g_lr = gr.Number(value=values["g_lr"], label=i18n("li_g_lr"), info=i18n("li_g_lr_info"), **lr)
@@ -268,4 +295,4 @@ class ImageLab:
                 beta2 = gr.Slider(
                     0.5, 0.999, value=values["beta2"], step=0.001, label=i18n("li_beta2"), info=i18n("li_beta2_info")
                 )
-        return [loss, sn, g_lr, d_lr, d_steps, smoothing, r1, ema, beta1, beta2]
+        return [loss, d_norm, sn, g_lr, d_lr, d_steps, smoothing, r1, ema, beta1, beta2]

@@ -861,6 +861,7 @@ TEXT |= {
         "自动填入运行 A 和 B 的设置；下表说明应该观察什么",
     ),
     "li_preset_spectral_norm": ("Spectral norm: without (A) / with (B)", "谱归一化：不用（A）/ 使用（B）"),
+    "li_preset_batch_norm": ("Batch norm in D: without (A) / with (B)", "D 中的批归一化：不用（A）/ 使用（B）"),
     "li_preset_saturating": ("Saturating (A) / non-saturating (B) loss", "饱和损失（A）/ 非饱和损失（B）"),
     "li_preset_wgan": ("WGAN: weight clipping (A) / gradient penalty (B)", "WGAN：权重裁剪（A）/ 梯度惩罚（B）"),
     "li_preset_ttur": ("TTUR: equal learning rates (A) / D faster (B)", "TTUR：相同学习率（A）/ D 更快（B）"),
@@ -870,7 +871,8 @@ TEXT |= {
     "li_watch": (
         """| comparison | what to watch |
 |---|---|
-| spectral norm | B's D is kept 1-Lipschitz (Miyato et al. 2018): its D(x) and D(G(z)) stay closer together and its losses swing less, while G still learns |
+| spectral norm | both Ds without batch norm; B's is kept 1-Lipschitz (Miyato et al. 2018): its D(x) and D(G(z)) stay closer together and its losses swing less, while G still learns |
+| batch norm in D | DCGAN's batch norm (B) speeds learning up markedly at this size: garments appear sooner than in A |
 | saturating / non-saturating | A's G minimises log(1 − D(G(z))), which is flat exactly when D rejects its samples: early on its grid stays noise for longer (Goodfellow et al. 2014, section 3) |
 | WGAN clipping / GP | the curves are critic scores, not probabilities; clipping (A) squeezes D's weights into ±0.01 and learns slowly and blurrily, the gradient penalty (B) keeps the critic useful (Gulrajani et al. 2017) |
 | TTUR | B's D learns 4× faster than its G (Heusel et al. 2017): D stays near its optimum, which the two-time-scale theory asks for |
@@ -879,7 +881,8 @@ TEXT |= {
 | EMA of G | B shows the moving average of G's weights (as StyleGAN does): the same garments, less flicker from step to step |""",
         """| 对比 | 观察什么 |
 |---|---|
-| 谱归一化 | B 的 D 保持 1-Lipschitz（Miyato 等，2018）：D(x) 与 D(G(z)) 更接近，损失波动更小，而 G 照样在学习 |
+| 谱归一化 | 两个 D 都不用批归一化；B 的 D 保持 1-Lipschitz（Miyato 等，2018）：D(x) 与 D(G(z)) 更接近，损失波动更小，而 G 照样在学习 |
+| D 中的批归一化 | 在这么小的网络上，DCGAN 的批归一化（B）明显加快学习：服饰比 A 更早出现 |
 | 饱和 / 非饱和 | A 的 G 最小化 log(1 − D(G(z)))，恰好在 D 拒绝其样本时梯度几乎为零：训练初期它的网格会更久地停留在噪声（Goodfellow 等，2014，第 3 节） |
 | WGAN 裁剪 / 梯度惩罚 | 曲线是评论家的分数而不是概率；权重裁剪（A）把 D 的权重压在 ±0.01 内，学得慢且模糊，梯度惩罚（B）让评论家保持有用（Gulrajani 等，2017） |
 | TTUR | B 的 D 学习率是 G 的 4 倍（Heusel 等，2017）：D 始终接近最优，这正是双时间尺度理论的要求 |
@@ -888,7 +891,7 @@ TEXT |= {
 | G 的 EMA | B 显示 G 权重的滑动平均（StyleGAN 的做法）：同样的服饰，步与步之间闪烁更少 |""",
     ),
     "li_play": ("▶ Play", "▶ 播放"),
-    "li_pause": ("⏸ Pause", "⏸ 暂停"),
+    "li_pause": ("Pause", "暂停"),
     "li_reset": ("⟲ Reset", "⟲ 重置"),
     "li_run_a": ("### Run A", "### 运行 A"),
     "li_run_b": ("### Run B", "### 运行 B"),
@@ -903,6 +906,11 @@ TEXT |= {
     "li_loss_info": (
         "saturating: the original minimax log(1 − D(G(z))); nonsaturating: G maximises log D(G(z)) instead; wgan-clip / wgan-gp: a Wasserstein critic kept Lipschitz by weight clipping or a gradient penalty; hinge (SAGAN, BigGAN); lsgan: least squares",
         "saturating：原始极小极大损失 log(1 − D(G(z)))；nonsaturating：G 改为最大化 log D(G(z))；wgan-clip / wgan-gp：用权重裁剪或梯度惩罚保持 Lipschitz 的 Wasserstein 评论家；hinge（SAGAN、BigGAN）；lsgan：最小二乘",
+    ),
+    "li_d_norm": ("Normalisation in D", "D 的归一化"),
+    "li_d_norm_info": (
+        "batch: DCGAN's batch norm, which learns fastest here; none: needed by the per-sample gradient penalty (WGAN-GP) and R1",
+        "batch：DCGAN 的批归一化，在这里学得最快；none：逐样本的梯度惩罚（WGAN-GP）和 R1 必须用它",
     ),
     "li_sn": ("Spectral norm on D", "D 使用谱归一化"),
     "li_sn_info": (
