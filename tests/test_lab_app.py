@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import io
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -231,3 +233,25 @@ def test_two_browser_sessions_do_not_share_a_run(browser: Browser, lab_server: s
     finally:
         ctx_a.close()
         ctx_b.close()
+
+
+@pytest.mark.slow
+def test_clicking_the_view_adds_a_data_point_there(browser: Browser, lab_server: str) -> None:
+    context, page = _open_lab(browser, lab_server)
+    try:
+        before = _view_src(page)
+        box = page.locator("#lab-view img").bounding_box()
+        target = (120, 120)  # pixels of the frame: the plane's point (-1.5, 1.5)
+        page.mouse.click(box["x"] + box["width"] * target[0] / render.VIEW_SIZE,
+                         box["y"] + box["height"] * target[1] / (render.VIEW_SIZE + render.PLOT_HEIGHT))  # fmt: skip
+        page.wait_for_function("src => document.querySelector('#lab-view img').src !== src", arg=before)
+        assert page.get_by_role("radio", name="my points").is_checked()
+        with urllib.request.urlopen(_view_src(page)) as response:
+            pixels = np.asarray(Image.open(io.BytesIO(response.read())).convert("RGB")).astype(int)
+        r, g, b = pixels[..., 0], pixels[..., 1], pixels[..., 2]
+        real = (g > 110) & (r < 90) & (b < 120)  # the real points' green, not the heatmap's pale tint
+        ys, xs = np.nonzero(real[: render.VIEW_SIZE])
+        assert len(xs) > 5
+        assert np.hypot(xs - target[0], ys - target[1]).max() < 40  # all around the click (σ = 0.05 -> 4 px)
+    finally:
+        context.close()

@@ -35,13 +35,14 @@ from . import checks
 from .lab_images import ImageLab
 from .text import error, field_name, i18n, note
 
-TICK_S = 0.2  # the view refreshes about 5 times a second while playing
-TICK_BUDGET_S = 0.12  # at most this long training per tick, so slow settings still refresh the view
+TICK_S = 0.15  # the page asks for a new frame this often while playing (at most about 6 a second)
+TICK_BUDGET_S = 0.08  # at most this long training per tick, so slow settings still refresh the view
 MAX_STEPS = 20_000
 MAX_TRAIN_S = 300.0
 IDLE_S = 30.0  # a run without ticks for this long gives its slot back; its state goes after STATE_TTL_S
 STATE_TTL_S = 3600
 MAX_API_STEPS = 3000
+MAX_SEED = 2**31 - 1
 API_WAIT_S = 60.0  # how long an API call waits for a training slot before answering "busy"
 GIF_FRAMES = 120  # the GIF keeps at most this many frames, spread over the whole run
 GIF_SIDE = 320
@@ -116,6 +117,8 @@ class LabTab:
         """The controls' values as settings (raises ValueError, e.g. for "my points" without points)."""
         given = dict(zip(CONTROLS, values, strict=True))
         for name in ("noise_dim", "g_layers", "g_width", "d_layers", "d_width", "d_steps", "batch_size"):
+            if not isinstance(given[name], (int, float)):
+                raise ValueError(f"{name} must be a number, got {given[name]!r}")
             given[name] = int(given[name])
         settings = dataclasses.replace(toy.ToySettings(), **given, points=list(points))
         settings.validate()
@@ -129,16 +132,17 @@ class LabTab:
             points = session.points if session else []
         settings = self._settings(values, points)
         if session is None:
+            if not isinstance(seed, (int, float)) or not 0 <= seed <= MAX_SEED or seed != int(seed):
+                raise ValueError(f"the seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
             return Playground(toy.ToyRun(settings, int(seed)), points=list(points))
         session.points = list(points)
         session.run.update(settings)
         return session
 
-    def _show(self, session: Playground, layers: list[str], request: gr.Request | None, extra: str = "") -> tuple:
+    def _show(self, session: Playground, layers: list[str], request: gr.Request | None) -> tuple:
         image = render.frame(session.run, layers)
         session.keep_frame(image)
-        text = status_line(session.run.metrics(), request)
-        return session, image, text + (f"\n\n{extra}" if extra else "")
+        return session, image, status_line(session.run.metrics(), request)
 
     # -- handlers ------------------------------------------------------------------------------------------------
 
@@ -319,7 +323,7 @@ class LabTab:
         except (TypeError, ValueError) as err:
             raise error("lab_bad_settings", request, detail=str(err)) from None
         n = checks.integer(steps, "steps", 0, MAX_API_STEPS, request)
-        run_seed = checks.integer(seed, "seed", 0, 2**31 - 1, request)
+        run_seed = checks.integer(seed, "seed", 0, MAX_SEED, request)
         shown = list(render.LAYERS) if layers is None else layers
         if not isinstance(shown, list) or not set(shown) <= set(render.LAYERS):
             raise error("lab_unknown_layers", request, value=shown, choices=", ".join(render.LAYERS))
