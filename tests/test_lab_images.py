@@ -72,7 +72,9 @@ def test_a_few_steps_teach_d_to_tell_real_from_fake() -> None:
     chance, and G's samples have moved away from the flat grey of the untrained G."""
     run = ImageRun(dataclasses.replace(SMALL, batch_size=32), seed=0)
     before = run.samples()
+    threads = torch.get_num_threads()
     rows = run.train(25)
+    assert torch.get_num_threads() == threads  # a run trains on images.TRAIN_THREADS, then gives the setting back
     late = rows[-5:]
     assert sum(r["d_loss"] for r in late) / len(late) < 2 * 0.6931
     assert sum(r["d_real"] - r["d_fake"] for r in late) / len(late) > 0
@@ -176,3 +178,10 @@ def test_image_lab_builds_trains_and_shares_slots(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(gr.Error, match="g_lr"):
         lab.play(lab_values(lab) | {lab.controls["B"][lab_images.RUN_FIELDS.index("g_lr")]: 5.0}, first)
     assert lab.preset("wgan")[0] == "wgan-clip"
+
+
+def test_choosing_a_per_sample_penalty_turns_batch_norm_off() -> None:
+    assert lab_images.per_sample_norm("wgan-gp", 0.0, "batch") == "none"
+    assert lab_images.per_sample_norm("nonsaturating", 1.0, "batch") == "none"
+    assert lab_images.per_sample_norm("hinge", 0.0, "batch") == "batch"
+    assert lab_images.per_sample_norm("hinge", 0.0, "none") == "none"

@@ -28,6 +28,7 @@ from ..models import DCGANDiscriminator, DCGANGenerator
 from ..training.base import BatchSampler, init_weights
 from ..training.ema import make_ema, update_ema
 from .losses import LOSSES, g_loss
+from .toy import TRAIN_THREADS, torch_threads
 from .updates import discriminator_update
 
 DATASETS = ("fashion-mnist", "mnist")
@@ -223,9 +224,12 @@ class ImageRun:
         if self.done:
             raise ValueError(f"the run has reached its bound ({MAX_STEPS} steps or {MAX_SECONDS:.0f} s): reset it")
         start = time.perf_counter()
-        for _ in range(self.settings.d_steps):
-            d_value, d_real, d_fake = self._d_step()
-        g_value = self._g_step()
+        # One thread, as in the 2D playground: ops this small run 4-10x slower, not faster, split over two threads
+        # on a busy machine (measured at load 11), and RunSlots lets about one run per core train at once.
+        with torch_threads(TRAIN_THREADS):
+            for _ in range(self.settings.d_steps):
+                d_value, d_real, d_fake = self._d_step()
+            g_value = self._g_step()
         self.seconds += time.perf_counter() - start
         self.step_count += 1
         row = {"step": self.step_count, "d_loss": d_value, "g_loss": g_value, "d_real": d_real, "d_fake": d_fake}

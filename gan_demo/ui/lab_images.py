@@ -79,6 +79,11 @@ def curves(run: ImageRun, names: dict[str, str]) -> pd.DataFrame:
     )
 
 
+def per_sample_norm(loss: str, r1: float, d_norm: str) -> str:
+    """D's normalisation after choosing `loss` or `r1`: the gradient penalty and R1 need a D without batch norm."""
+    return "none" if loss == "wgan-gp" or r1 else d_norm
+
+
 def grid(run: ImageRun) -> Image.Image:
     return imaging.grid_image(run.samples(), nrow=8, min_side=GRID_SIDE)
 
@@ -257,6 +262,10 @@ class ImageLab:
             show_progress_on=[],
         )
         preset.input(self.preset, preset, all_controls, **private, queue=False)
+        for side in SIDES:
+            loss, d_norm, r1 = (self.controls[side][RUN_FIELDS.index(f)] for f in ("loss", "d_norm", "r1"))
+            for control in (loss, r1):
+                control.input(per_sample_norm, [loss, r1, d_norm], d_norm, **private, queue=False)
         self.two_runs.change(lambda on: gr.Column(visible=on), self.two_runs, columns[1], **private, queue=False)
 
     def load(self, demo: gr.Blocks) -> None:
