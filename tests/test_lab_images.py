@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import time
+from pathlib import Path
 
 import gradio as gr
 import pytest
@@ -14,6 +16,7 @@ from gan_demo.lab.losses import LOSSES
 from gan_demo.lab.slots import RunSlots
 from gan_demo.lab.updates import WGAN_CLIP
 from gan_demo.ui import lab_images
+from gan_demo.ui.text import i18n
 
 pytestmark = pytest.mark.skipif(
     "fashion-mnist" not in images.available_datasets(), reason="needs Debian's dataset-fashion-mnist"
@@ -185,3 +188,50 @@ def test_choosing_a_per_sample_penalty_turns_batch_norm_off() -> None:
     assert lab_images.per_sample_norm("nonsaturating", 1.0, "batch") == "none"
     assert lab_images.per_sample_norm("hinge", 0.0, "batch") == "batch"
     assert lab_images.per_sample_norm("hinge", 0.0, "none") == "none"
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def grid_frames(page: object, seconds: float) -> set[str]:
+    """The distinct images run A's grid showed during `seconds`."""
+    frames, end = set(), time.monotonic() + seconds
+    while time.monotonic() < end:
+        image = page.query_selector("#li-grid-a img")
+        if image is not None:
+            frames.add(image.get_attribute("src"))
+        time.sleep(0.2)
+    return frames
+
+
+@pytest.mark.slow
+def test_image_lab_in_chromium() -> None:
+    """Play makes the grid change frame after frame, in Chinese for a Chinese browser; pause freezes it."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+    from served_app import free_port  # scripts/served_app.py, on sys.path through conftest
+
+    lab = lab_images.ImageLab(RunSlots(2))
+    with gr.Blocks() as demo:
+        lab.build()
+        lab.load(demo)
+    port = free_port()
+    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, i18n=i18n, quiet=True)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
+            page = browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(60_000)
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.click("#li-play")
+            page.locator("#li-grid-a img").wait_for()
+            assert len(grid_frames(page, 20)) >= 3
+            assert "运行 A" in page.inner_text("#li-status")
+            page.click("#li-pause")
+            time.sleep(3)  # a frame being drawn when pause came may still land
+            assert len(grid_frames(page, 4)) == 1
+            assert "已暂停" in page.inner_text("#li-status")
+            browser.close()
+    finally:
+        demo.close()
