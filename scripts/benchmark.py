@@ -696,7 +696,7 @@ def bench_lab(extra_models: Path | None) -> list[Row]:
         def train_forever() -> None:  # one lab run after another, through the API: each holds a slot while it trains
             trainer = Client(url, verbose=False, download_files=str(Path(workdir) / "lab"), analytics_enabled=False)
             while not stop.is_set():
-                trainer.predict("", "", 0, 3000, ["real"], api_name="/lab_2d")
+                trainer.predict("", "", 0, 1000, ["real"], api_name="/lab_2d")
 
         threads = [threading.Thread(target=train_forever, daemon=True) for _ in range(LAB_RUNS)]
         for thread in threads:
