@@ -397,15 +397,18 @@ class LabTab:
                                        info=i18n("lab_loss_info"))  # fmt: skip
                     with gr.Row():
                         g_lr = gr.Number(defaults.g_lr, label=i18n("lab_g_lr"), info=i18n("lab_lr_info"))
-                        d_lr = gr.Number(defaults.d_lr, label=i18n("lab_d_lr"))
+                        d_lr = gr.Number(defaults.d_lr, label=i18n("lab_d_lr"), info=i18n("lab_lr_info"))
                     optimizer = gr.Radio(list(toy.OPTIMIZERS), value=defaults.optimizer, label=i18n("lab_optimizer"),
                                          info=i18n("lab_optimizer_info"))  # fmt: skip
                     with gr.Row():
-                        beta1 = gr.Slider(0, 0.99, value=defaults.beta1, step=0.01, label=i18n("lab_beta1"))
-                        beta2 = gr.Slider(0, 0.999, value=defaults.beta2, step=0.001, label=i18n("lab_beta2"))
+                        beta1 = gr.Slider(0, 0.99, value=defaults.beta1, step=0.01, label=i18n("lab_beta1"),
+                                          info=i18n("lab_beta1_info"))  # fmt: skip
+                        beta2 = gr.Slider(0, 0.999, value=defaults.beta2, step=0.001, label=i18n("lab_beta2"),
+                                          info=i18n("lab_beta2_info"))  # fmt: skip
                     d_steps = gr.Slider(1, toy.LIMITS["d_steps"][1], value=defaults.d_steps, step=1,
                                         label=i18n("lab_d_steps"), info=i18n("lab_d_steps_info"))  # fmt: skip
-                    batch = gr.Slider(8, 1024, value=defaults.batch_size, step=8, label=i18n("lab_batch"))
+                    batch = gr.Slider(8, 1024, value=defaults.batch_size, step=8, label=i18n("lab_batch"),
+                                      info=i18n("lab_batch_info"))  # fmt: skip
                 with gr.Accordion(i18n("lab_tricks"), open=True):
                     smoothing = gr.Slider(0, 0.5, value=defaults.label_smoothing, step=0.05,
                                           label=i18n("lab_smoothing"), info=i18n("lab_smoothing_info"))  # fmt: skip
@@ -422,11 +425,13 @@ class LabTab:
                     with gr.Row():
                         g_layers = gr.Slider(*layer_range, value=defaults.g_layers, step=1, label=i18n("lab_g_layers"),
                                              info=i18n("lab_arch_info"))  # fmt: skip
-                        g_width = gr.Slider(*width_range, value=defaults.g_width, step=1, label=i18n("lab_g_width"))
+                        g_width = gr.Slider(*width_range, value=defaults.g_width, step=1, label=i18n("lab_g_width"),
+                                            info=i18n("lab_width_info"))  # fmt: skip
                     with gr.Row():
                         d_layers = gr.Slider(*layer_range, value=defaults.d_layers, step=1, label=i18n("lab_d_layers"),
                                              info=i18n("lab_arch_info"))  # fmt: skip
-                        d_width = gr.Slider(*width_range, value=defaults.d_width, step=1, label=i18n("lab_d_width"))
+                        d_width = gr.Slider(*width_range, value=defaults.d_width, step=1, label=i18n("lab_d_width"),
+                                            info=i18n("lab_width_info"))  # fmt: skip
                 with gr.Accordion(i18n("lab_downloads"), open=False):
                     prepare = gr.Button(i18n("lab_download_button"), size="sm")
                     files = gr.File(label=i18n("lab_files"), file_count="multiple", interactive=False)

@@ -495,6 +495,13 @@ $$\\min_G \\max_D \\; \\mathbb{E}_{x\\sim p_\\text{data}}[\\log D(x)] + \\mathbb
     "lab_d_steps": ("D steps per G step", "每步 G 对应的 D 步数"),
     "lab_d_steps_info": ("WGAN trains its critic 5 times per G step", "WGAN 每训练一次 G 就训练评论家 5 次"),
     "lab_batch": ("Batch size", "批大小"),
+    "lab_batch_info": ("Real and fake points in each step of D and of G", "D 和 G 每一步使用的真实点和生成点数量"),
+    "lab_beta1_info": (
+        "Adam's momentum: 0.5 is usual for GANs (DCGAN), 0 for WGAN-GP",
+        "Adam 的动量：GAN 常用 0.5（DCGAN），WGAN-GP 常用 0",
+    ),
+    "lab_beta2_info": ("How long Adam averages squared gradients", "Adam 对梯度平方做平均的时间跨度"),
+    "lab_width_info": ("Units in each hidden layer", "每个隐藏层的单元数"),
     "lab_tricks": ("Tricks", "技巧"),
     "lab_smoothing": ("One-sided label smoothing", "单侧标签平滑"),
     "lab_smoothing_info": (
