@@ -81,7 +81,9 @@ class ImageSettings:
     loss: str = "nonsaturating"
     d_norm: str = "batch"  # D's normalisation: "batch" (DCGAN's) or "none"
     spectral_norm: bool = False
-    g_lr: float = 1e-3  # not DCGAN's 2e-4: this small net learns faster at 1e-3 (within a run's 4000 steps)
+    # Not DCGAN's 2e-4: this small net learns faster at 1e-3 and stays stable over a whole run (measured, seed 0:
+    # FD 10.9 after 60 s, 5.4 at the 240 s bound, 2751 steps).
+    g_lr: float = 1e-3
     d_lr: float = 1e-3
     beta1: float = 0.5
     beta2: float = 0.999
