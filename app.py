@@ -45,7 +45,7 @@ added with GAN_DEMO_MODELS="path/one:user/repo". Each tab's main action is a pub
     Training lab tab draws it, and its metrics (losses, D(x), D(G(z)), JS divergence, G's gradient norm and, for the
     Gaussian mixtures, modes covered and high-quality share). preset: "" or one of gan_demo.lab.presets.PRESET_NAMES;
     settings: a JSON object of ToySettings fields overriding the preset's; layers: of heatmap, real, fake, manifold,
-    arrows. It waits up to 60 s for one of the GAN_DEMO_LAB_RUNS training slots.
+    arrows. It waits up to 60 s for one of the GAN_DEMO_LAB_RUNS training slots and trains at a page's pace.
 
 Bad values are answered with a gr.Error (gradio_client raises AppError) in English, or in Chinese when the
 request's Accept-Language starts with zh; the server keeps serving.

@@ -24,7 +24,7 @@ from gan_demo.lab.presets import PRESETS
 from gan_demo.lab.slots import RunSlots
 from gan_demo.lab.toy import ToyRun, ToySettings
 from gan_demo.ui import lab as lab_ui
-from gan_demo.ui.lab import CONTROLS, LabTab, Playground
+from gan_demo.ui.lab import CONTROLS, LabTab, Playground, training_budget
 
 ALL_LAYERS = list(render.LAYERS)
 
@@ -45,7 +45,15 @@ def tick(tab: LabTab, session: Playground | None, speed: int = 5, **changes: obj
 @pytest.fixture(autouse=True)
 def whole_ticks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each tick trains all its steps here (on a busy CPU the per-tick time budget would cut them short)."""
-    monkeypatch.setattr(lab_ui, "TICK_BUDGET_S", 600.0)
+    monkeypatch.setattr(lab_ui, "training_budget", lambda busy: 600.0)
+
+
+def test_runs_share_at_most_half_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lab_ui.os, "cpu_count", lambda: 2)
+    budgets = {busy: training_budget(busy) for busy in (1, 2, 4, 8)}  # (the fixture patches lab_ui's)
+    assert budgets[1] == lab_ui.TICK_BUDGET_S
+    for busy in (2, 4, 8):
+        assert busy * budgets[busy] <= lab_ui.LAB_CPU_SHARE * 2 * lab_ui.TICK_S + 1e-9
 
 
 def test_ticks_train_the_session_run_and_apply_changed_controls() -> None:

@@ -15,6 +15,7 @@ import dataclasses
 import io
 import json
 import math
+import os
 import tempfile
 import threading
 import time
@@ -37,6 +38,9 @@ from .text import error, field_name, i18n, note
 
 TICK_S = 0.15  # the page asks for a new frame this often while playing (at most about 6 a second)
 TICK_BUDGET_S = 0.08  # at most this long training per tick, so slow settings still refresh the view
+# All runs together train at most this share of the CPU cores' time, so the other tabs stay responsive: with more
+# runs than that, each one's training per tick shrinks (2 cores, 4 runs: 37 ms of every 150 ms each).
+LAB_CPU_SHARE = 0.5
 MAX_STEPS = 20_000
 MAX_TRAIN_S = 300.0
 IDLE_S = 30.0  # a run without ticks for this long gives its slot back; its state goes after STATE_TTL_S
@@ -97,6 +101,13 @@ def status_line(metrics: dict[str, Any], request: gr.Request | None) -> str:
 def _json_safe(metrics: dict[str, Any]) -> dict[str, Any]:
     """NaN and infinities (a diverged run) become null: JSON has no such numbers."""
     return {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in metrics.items()}
+
+
+def training_budget(busy: int) -> float:
+    """Seconds of training per tick for each of `busy` runs: TICK_BUDGET_S, less when they would together take
+    more than LAB_CPU_SHARE of the cores."""
+    cores = os.cpu_count() or 1
+    return min(TICK_BUDGET_S, TICK_S * LAB_CPU_SHARE * cores / max(busy, 1))
 
 
 class LabTab:
@@ -171,10 +182,10 @@ class LabTab:
             if not answer.granted:
                 waiting = note("lab_waiting", request, limit=answer.limit, ahead=answer.ahead)
                 return session, gr.skip(), waiting, gr.Timer()
-            start = time.perf_counter()
+            start, budget = time.perf_counter(), training_budget(answer.busy)
             for _ in range(int(speed)):
                 session.run.step()
-                if time.perf_counter() - start > TICK_BUDGET_S or session.run.step_count >= MAX_STEPS:
+                if time.perf_counter() - start > budget or session.run.step_count >= MAX_STEPS:
                     break
             session.train_s += time.perf_counter() - start
             return (*self._show(session, layers, request), gr.Timer())
@@ -335,14 +346,13 @@ class LabTab:
                 if time.monotonic() > deadline:
                     raise error("lab_busy", request, limit=answer.limit)
                 time.sleep(0.2)
-            # At a page's pace (TICK_BUDGET_S of training per TICK_S), so an API run costs the server what a page does.
-            window = time.monotonic()
+            # At a page's pace (its training budget per TICK_S), so an API run costs the server what a page does.
+            window, budget = time.monotonic(), training_budget(answer.busy)
             for _ in range(n):
                 run.step()
-                if time.monotonic() - window > TICK_BUDGET_S:
-                    self.slots.acquire(key)  # the heartbeat that keeps the slot
-                    time.sleep(TICK_S - TICK_BUDGET_S)
-                    window = time.monotonic()
+                if time.monotonic() - window > budget:
+                    time.sleep(TICK_S - budget)
+                    window, budget = time.monotonic(), training_budget(self.slots.acquire(key).busy)  # + heartbeat
         finally:
             self.slots.release(key)
         return render.frame(run, shown), _json_safe(run.metrics())
