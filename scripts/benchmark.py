@@ -55,11 +55,12 @@ from gan_demo.checkpoint import DEFAULT_CHECKPOINT_DIR, LoadedModel, ModelRegist
 from gan_demo.data import DEBIAN_FASHION_MNIST, load_dataset, to_model_range  # noqa: E402
 from gan_demo.evaluation import extract_features, feature_statistics, frechet_distance  # noqa: E402
 from gan_demo.imaging import grid_image  # noqa: E402
+from gan_demo.kind import NOISE_TO_IMAGE  # noqa: E402
 from gan_demo.lab.images import LATENT_DIM, TRAIN_THREADS, ImageRun, ImageSettings  # noqa: E402
 from gan_demo.models import DCGANDiscriminator, DCGANGenerator  # noqa: E402
 from gan_demo.training.base import init_weights  # noqa: E402
 from gan_demo.training.config import TrainConfig  # noqa: E402
-from gan_demo.training.loop import GANTrainer  # noqa: E402
+from gan_demo.training.dcgan import GANTrainer  # noqa: E402
 from gan_demo.training.report import describe_hardware  # noqa: E402
 
 SECTIONS = ("sampling", "superres", "translation", "stylemix", "training", "startup", "endpoints", "lab_images", "lab")
@@ -137,7 +138,7 @@ def sampler(loaded: LoadedModel) -> Callable[[list[int]], torch.Tensor]:
 
 
 def bench_sampling(registry: ModelRegistry, repeats: int) -> list[Row]:
-    return [bench_sampler(name, sampler(registry.get(name)), repeats) for name in registry.names(task="sample")]
+    return [bench_sampler(name, sampler(registry.get(name)), repeats) for name in registry.names(kind=NOISE_TO_IMAGE)]
 
 
 def bench_sampler(name: str, draw: Callable[[list[int]], torch.Tensor], repeats: int) -> Row:
@@ -767,7 +768,7 @@ def main(argv: list[str] | None = None) -> int:
     for section in args.only:
         try:
             if section == "sampling":
-                if not registry.names(task="sample"):
+                if not registry.names(kind=NOISE_TO_IMAGE):
                     skipped.append(f"sampling: skipped, no generator checkpoints under {args.checkpoints}")
                 rows += bench_sampling(registry, repeats(section))
             elif section == "superres":

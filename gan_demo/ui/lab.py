@@ -29,12 +29,14 @@ from PIL import Image
 
 from .. import imaging
 from ..checkpoint import ModelRegistry
+from ..errors import UserError
 from ..lab import render, toy
 from ..lab.presets import PRESET_NAMES, PRESETS, preset_settings
 from ..lab.slots import RunSlots
 from . import checks
 from .lab_images import ImageLab
-from .text import error, field_name, i18n, note
+from .tab import Tab
+from .text import field_name, i18n, note, user_errors
 
 TICK_S = 0.15  # the page asks for a new frame this often while playing (at most about 6 a second)
 TICK_BUDGET_S = 0.08  # at most this long training per tick, so slow settings still refresh the view
@@ -110,11 +112,11 @@ def training_budget(busy: int) -> float:
     return min(TICK_BUDGET_S, TICK_S * LAB_CPU_SHARE * cores / max(busy, 1))
 
 
-class LabTab:
+class LabTab(Tab):
     title_key = "tab_lab"
 
     def __init__(self, registry: ModelRegistry, slots: RunSlots | None = None) -> None:
-        self.registry = registry
+        super().__init__(registry)
         self.slots = slots or RunSlots.from_env(idle_timeout_s=IDLE_S)
         self.image_lab = ImageLab(self.slots)
 
@@ -312,6 +314,7 @@ class LabTab:
 
     # -- the endpoint --------------------------------------------------------------------------------------------
 
+    @user_errors
     def lab_2d(
         self, preset: str, settings: str, seed: float, steps: float, layers: list[str] | None, request: gr.Request
     ) -> tuple[Image.Image, dict[str, Any]]:
@@ -321,30 +324,30 @@ class LabTab:
         of ToySettings fields that override the preset's (or the defaults); layers: of render.LAYERS (None = all).
         """
         if preset not in ("", None, *PRESET_NAMES):
-            raise error("lab_unknown_preset", request, value=preset, choices=", ".join(PRESET_NAMES))
+            raise UserError("lab_unknown_preset", value=preset, choices=", ".join(PRESET_NAMES))
         try:
             overrides = json.loads(settings) if isinstance(settings, str) and settings.strip() else {}
         except json.JSONDecodeError:
             overrides = None
         if not isinstance(overrides, dict):
-            raise error("lab_bad_json", request, value=str(settings)[:80])
+            raise UserError("lab_bad_json", value=str(settings)[:80])
         base = preset_settings(preset) if preset else {}
         try:
             toy_settings = toy.ToySettings.from_dict({**base, **overrides})
         except (TypeError, ValueError) as err:
-            raise error("lab_bad_settings", request, detail=str(err)) from None
-        n = checks.integer(steps, "steps", 0, MAX_API_STEPS, request)
-        run_seed = checks.integer(seed, "seed", 0, MAX_SEED, request)
+            raise UserError("lab_bad_settings", detail=str(err)) from None
+        n = checks.integer(steps, "lab_api_steps", 0, MAX_API_STEPS)
+        run_seed = checks.integer(seed, "seed", 0, MAX_SEED)
         shown = list(render.LAYERS) if layers is None else layers
         if not isinstance(shown, list) or not set(shown) <= set(render.LAYERS):
-            raise error("lab_unknown_layers", request, value=shown, choices=", ".join(render.LAYERS))
+            raise UserError("lab_unknown_layers", value=shown, choices=", ".join(render.LAYERS))
         run = toy.ToyRun(toy_settings, run_seed)
         key = f"api-{uuid.uuid4().hex}"
         deadline = time.monotonic() + API_WAIT_S
         try:
             while not (answer := self.slots.acquire(key)).granted:
                 if time.monotonic() > deadline:
-                    raise error("lab_busy", request, limit=answer.limit)
+                    raise UserError("lab_busy", limit=answer.limit)
                 time.sleep(0.2)
             # At a page's pace (its training budget per TICK_S), so an API run costs the server what a page does.
             window, budget = time.monotonic(), training_budget(answer.busy)
