@@ -178,6 +178,11 @@ def test_image_lab_builds_trains_and_shares_slots(monkeypatch: pytest.MonkeyPatc
     lab.close(second)  # the second tab closed
     assert slots.busy() == 0
 
+    monkeypatch.setattr(lab_images, "core_share", lambda busy: 0.25)  # e.g. 4 runs on 2 cores
+    trained, start = alone.runs[0].seconds, time.perf_counter()
+    lab.tick(alone, second)
+    assert time.perf_counter() - start >= 4 * (alone.runs[0].seconds - trained)  # it rests 3/4 of the tick
+
     with pytest.raises(gr.Error, match="g_lr"):
         lab.play(lab_values(lab) | {lab.controls["B"][lab_images.RUN_FIELDS.index("g_lr")]: 5.0}, first)
     assert lab.preset("wgan")[0] == "wgan-clip"

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from gan_demo.lab.slots import RunSlots, SlotAnswer, max_runs_from_env
+from gan_demo.lab.slots import LAB_CPU_SHARE, RunSlots, SlotAnswer, core_share, max_runs_from_env
 
 
 class FakeClock:
@@ -106,3 +106,12 @@ def test_max_runs_from_env() -> None:
             max_runs_from_env({"GAN_DEMO_LAB_RUNS": bad})
     with pytest.raises(ValueError, match="max_active"):
         RunSlots(0)
+
+
+def test_runs_together_train_at_most_their_share_of_the_cores() -> None:
+    assert core_share(1, cores=2) == 1.0  # one run trains on one thread: a whole core at most
+    assert core_share(2, cores=2) == 0.5
+    assert core_share(4, cores=2) == 0.25
+    assert core_share(1, cores=1) == 0.5
+    for busy in range(1, 9):
+        assert busy * core_share(busy, cores=2) <= LAB_CPU_SHARE * 2

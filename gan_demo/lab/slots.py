@@ -13,6 +13,9 @@ Usage (one instance per app, shared by the 2D and the image lab):
     if answer.granted: ...train...
     else: ...show answer.ahead, answer.busy, answer.limit...
     slots.release(session_key)           # pause, stop, finish, reset, closed tab
+
+While they train, the runs together take at most LAB_CPU_SHARE of the cores: `core_share(answer.busy)` is the share
+of its time each one may spend training.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from dataclasses import dataclass
 
 ENV_MAX_RUNS = "GAN_DEMO_LAB_RUNS"
 MAX_RUNS_LIMIT = 64  # a typo such as 1000 should not quietly let every browser train at once
+# All lab runs together train at most this share of the CPU cores' time, so the other tabs stay responsive.
+LAB_CPU_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,13 @@ class SlotAnswer:
     ahead: int  # runs waiting before this one (0 when granted)
     busy: int  # slots in use, this run's included when granted
     limit: int  # how many runs may train at once
+
+
+def core_share(busy: int, cores: int | None = None) -> float:
+    """The share of its time each of `busy` training runs may spend training: all together at most LAB_CPU_SHARE
+    of the cores, one run at most a whole core (it trains on one thread). 2 cores: 1 run 100 %, 2 runs 50 %, 4: 25 %."""
+    cores = cores or os.cpu_count() or 1
+    return min(1.0, LAB_CPU_SHARE * cores / max(busy, 1))
 
 
 def max_runs_from_env(environ: dict[str, str] | None = None) -> int:

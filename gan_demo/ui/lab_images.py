@@ -9,13 +9,15 @@ Wiring (the lab tab does this; `slots` is the RunSlots shared with the 2D playgr
     image_lab.load(demo)             # once, inside `with demo:` after the tabs: frees the slot when a tab closes
 
 Each browser session has its own runs (a gr.State); a gr.Timer ticks while they play, and each tick first asks
-`slots` for a training slot (keyed by the session), then trains the runs in turn for TRAIN_S_PER_TICK seconds and
-shows their sample grids, loss curves and D(x) / D(G(z)). Pause, reset, reaching the bound, or closing the tab
-gives the slot back (a vanished tab's slot also expires after RunSlots' idle timeout). All events are UI-only.
+`slots` for a training slot (keyed by the session), then trains the runs in turn (TRAIN_S_PER_TICK seconds, less and
+with a rest when more runs share the cores: slots.core_share) and shows their sample grids, loss curves and D(x) /
+D(G(z)). Pause, reset, reaching the bound, or closing the tab gives the slot back (a vanished tab's slot also
+expires after RunSlots' idle timeout). All events are UI-only.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,12 +26,13 @@ import pandas as pd
 from PIL import Image
 
 from .. import imaging
+from ..errors import UserError
 from ..lab import images
 from ..lab.images import ImageRun, ImageSettings
 from ..lab.losses import LOSSES
-from ..lab.slots import RunSlots
+from ..lab.slots import RunSlots, core_share
 from . import checks
-from .text import error, i18n, note
+from .text import i18n, note, user_errors
 
 # While the runs play, the page asks for a frame every TICK_S (a tick still pending skips the next): each frame
 # trains TRAIN_S_PER_TICK, then draws and sends about 0.3 s of grids and curves, so most of the time goes to training.
@@ -38,7 +41,6 @@ TRAIN_S_PER_TICK = 1.5
 PLOT_POINTS = 300  # the curves are thinned to about this many steps
 GRID_SIDE = 336  # the 8 x 8 sample grid is enlarged to at least this many pixels
 SIDES = ("A", "B")
-MAX_SEED = 2**32 - 1
 DEFAULT_COMPARISON = "spectral_norm"
 # The per-run controls, in the order of their components: ImageSettings fields.
 RUN_FIELDS = (
@@ -96,6 +98,7 @@ class ImageLab:
 
     # -- handlers ------------------------------------------------------------------------------------------------
 
+    @user_errors
     def play(self, values: dict[Any, Any], request: gr.Request) -> tuple[Session, gr.Timer, str]:
         """Continue the session's runs, or start new ones from the controls (`values`: component -> value)."""
         session: Session | None = values[self.session]
@@ -103,20 +106,20 @@ class ImageLab:
             dataset = values[self.dataset]
             if dataset not in images.available_datasets():
                 detail = f"dataset {dataset!r} is not installed; installed: {', '.join(images.available_datasets())}"
-                raise error("li_bad_settings", request, side="A", detail=detail)
-            seed = checks.integer(values[self.seed], "seed", 0, MAX_SEED, request)
+                raise UserError("li_bad_settings", side="A", detail=detail)
+            seed = checks.seed(values[self.seed])
             common = {
                 "dataset": dataset,
-                "batch_size": checks.integer(values[self.batch_size], "li_batch", 16, 128, request),
+                "batch_size": checks.integer(values[self.batch_size], "li_batch", 16, 128),
             }
-            sides = SIDES if checks.flag(values[self.two_runs], "li_two_runs", request) else SIDES[:1]
+            sides = SIDES if checks.flag(values[self.two_runs], "li_two_runs") else SIDES[:1]
             chosen = []
             for side in sides:
                 try:
                     fields = {f: values[c] for f, c in zip(RUN_FIELDS, self.controls[side], strict=True)}
                     chosen.append(ImageSettings.from_dict({**common, **fields}))
                 except ValueError as err:
-                    raise error("li_bad_settings", request, side=side, detail=err) from None
+                    raise UserError("li_bad_settings", side=side, detail=str(err)) from None
             session = Session([ImageRun(settings, seed) for settings in chosen])
         session.playing = True
         return session, gr.Timer(active=True), gr.skip()
@@ -144,7 +147,11 @@ class ImageLab:
         if not answer.granted:
             waiting = note("li_waiting", request, limit=answer.limit, ahead=answer.ahead)
             return (session, gr.skip(), waiting, *views)
-        images.train_in_turn(session.runs, TRAIN_S_PER_TICK)
+        # The runs' share of a core (slots.core_share): train, then rest so that training takes that share of the tick.
+        share = core_share(answer.busy)
+        start = time.perf_counter()
+        images.train_in_turn(session.runs, TRAIN_S_PER_TICK * share)
+        time.sleep((time.perf_counter() - start) * (1 / share - 1))
         if not session.playing:  # paused or reset while this tick trained
             self.slots.release(key)
             return (None if session.discarded else session, gr.Timer(active=False), gr.skip(), *views)
