@@ -240,3 +240,10 @@ def test_image_lab_in_chromium() -> None:
             browser.close()
     finally:
         demo.close()
+
+
+def test_the_page_states_the_bounds_the_trainer_applies() -> None:
+    from gan_demo.ui.text import TEXT
+
+    for text in TEXT["li_limits"]:  # English and Chinese
+        assert f"{images.MAX_STEPS}" in text and f"{images.MAX_SECONDS:.0f}" in text
