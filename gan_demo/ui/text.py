@@ -438,7 +438,7 @@ $$\\min_G \\max_D \\; \\mathbb{E}_{x\\sim p_\\text{data}}[\\log D(x)] + \\mathbb
         "箭头表示 G 的损失把每个生成点往哪里推。按 **播放**，或手动单步训练 D 和 G；所有控件在训练进行中也可以修改。",
     ),
     "lab_play": ("▶ Play", "▶ 播放"),
-    "lab_pause": ("⏸ Pause", "⏸ 暂停"),
+    "lab_pause": ("Pause", "暂停"),
     "lab_step_both": ("Step D + G", "单步 D + G"),
     "lab_step_d": ("Step D only", "只训练 D 一步"),
     "lab_step_g": ("Step G only", "只训练 G 一步"),
