@@ -21,11 +21,13 @@ def test_every_tab_has_the_tab_shape() -> None:
 def test_without_models_every_tab_still_explains_itself_and_nothing_runs_on_load(tmp_path: Path) -> None:
     registry = ModelRegistry([tmp_path], device="cpu")
     tabs = [tab(registry) for tab in app_module.TABS]
-    assert [type(t).__name__ for t in tabs if t.available()] == ["OverviewTab"]
+    # The training lab trains its own networks: it needs no checkpoint.
+    assert [type(t).__name__ for t in tabs if t.available()] == ["OverviewTab", "LabTab"]
     demo = app_module.build_demo(registry)
     assert isinstance(demo, gr.Blocks)
     loads = [fn for fn in demo.fns.values() if any(target[1] == "load" for target in fn.targets)]
-    assert loads == []  # the overview has nothing to open on
+    # The overview has nothing to open on; only the lab opens, on its first frame and its limits (no model needed).
+    assert {type(getattr(fn.fn, "__self__", None)).__name__ for fn in loads} == {"LabTab"}
     assert {fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public"} == {
-        "sample", "interpolate", "conditional", "style_mix", "super_resolve", "translate",
+        "sample", "interpolate", "conditional", "style_mix", "super_resolve", "translate", "lab_2d",
     }  # fmt: skip

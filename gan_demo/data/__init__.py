@@ -63,15 +63,22 @@ def _find_idx(root: Path, stem: str) -> Path | None:
     return None
 
 
+def mnist_roots(name: str) -> list[Path]:
+    """Where Fashion-MNIST or MNIST IDX files are looked for, besides a --data-root."""
+    if name == "fashion-mnist":
+        return [DEBIAN_FASHION_MNIST, Path("data/FashionMNIST/raw")]
+    return [Path("data/MNIST/raw")]
+
+
+def is_installed(name: str) -> bool:
+    """Whether Fashion-MNIST or MNIST's training images are on this machine (no download needed)."""
+    return any(_find_idx(r, "train-images-idx3-ubyte") for r in mnist_roots(name))
+
+
 def load_mnist_like(name: str, root: Path | None, split: str) -> ImageDataset:
     """Fashion-MNIST or MNIST from IDX files, else torchvision's download."""
     prefix = "train" if split == "train" else "t10k"
-    roots = [root] if root else []
-    if name == "fashion-mnist":
-        roots += [DEBIAN_FASHION_MNIST, Path("data/FashionMNIST/raw")]
-    else:
-        roots += [Path("data/MNIST/raw")]
-    for r in roots:
+    for r in ([root] if root else []) + mnist_roots(name):
         images_path = _find_idx(r, f"{prefix}-images-idx3-ubyte")
         labels_path = _find_idx(r, f"{prefix}-labels-idx1-ubyte")
         if images_path and labels_path:

@@ -97,14 +97,15 @@ def resolve_precision(precision: str, device: torch.device) -> torch.dtype | Non
     return torch.bfloat16 if device.type == "cpu" and cpu_supports_bf16() else None
 
 
-def init_weights(module: nn.Module) -> None:
-    """DCGAN's and pix2pix's initialisation: N(0, 0.02) convolutions, N(1, 0.02) batch-norm scales."""
+def init_weights(module: nn.Module, generator: torch.Generator | None = None) -> None:
+    """DCGAN's and pix2pix's initialisation: N(0, 0.02) convolutions, N(1, 0.02) batch-norm scales
+    (drawn from `generator` when given, e.g. `model.apply(partial(init_weights, generator=g))`)."""
     if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
-        nn.init.normal_(module.weight, 0.0, 0.02)
+        nn.init.normal_(module.weight, 0.0, 0.02, generator=generator)
         if module.bias is not None:
             nn.init.zeros_(module.bias)
     elif isinstance(module, nn.BatchNorm2d) and module.affine:
-        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.normal_(module.weight, 1.0, 0.02, generator=generator)
         nn.init.zeros_(module.bias)
 
 

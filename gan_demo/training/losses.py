@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 
 def d_bce_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor, label_smoothing: float = 0.0) -> torch.Tensor:
@@ -32,9 +31,14 @@ def g_wasserstein_loss(fake_scores: torch.Tensor) -> torch.Tensor:
     return -fake_scores.mean()
 
 
-def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    """WGAN-GP: E[(||grad D(x_hat)|| - 1)^2] on random points between real and fake images."""
-    alpha = torch.rand(real.shape[0], 1, 1, 1, device=real.device)
+def gradient_penalty(
+    critic: Callable[[torch.Tensor], torch.Tensor],
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """WGAN-GP: E[(||grad D(x_hat)|| - 1)^2] on random points between real and fake samples (images or points)."""
+    alpha = torch.rand(real.shape[0], *[1] * (real.ndim - 1), device=real.device, generator=generator)
     x_hat = torch.lerp(fake.detach(), real, alpha).requires_grad_(True)
     scores = critic(x_hat)
     (grads,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)
@@ -46,4 +50,4 @@ def r1_penalty(discriminator: Callable[[torch.Tensor], torch.Tensor], real: torc
     sharpening its gradients around the data and stabilises StyleGAN's training."""
     real = real.detach().requires_grad_(True)
     (grads,) = torch.autograd.grad(discriminator(real).sum(), real, create_graph=True)
-    return grads.square().sum((1, 2, 3)).mean()
+    return grads.flatten(1).square().sum(1).mean()

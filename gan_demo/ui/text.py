@@ -51,6 +51,7 @@ In practice G minimises −log D(G(z)) instead (the *non-saturating* loss), whos
 - The two players chase a moving target: each update of D changes the loss surface of G and vice versa, so losses oscillate instead of going down.
 - If D wins too easily, its gradients vanish and G stops learning; if G finds a few images that fool D, it may produce only those (**mode collapse**).
 - Remedies shown in this app: **DCGAN**'s architecture rules (strided convolutions, batch norm, no pooling), **WGAN-GP**'s critic with a gradient penalty (a smoother distance between distributions), **conditioning** on a class label, and an **exponential moving average** of the generator's weights.
+- See each of these happen, live, in the **Training lab** tab's presets: *mode collapse*, *vanishing gradients (saturating loss)* and *D too strong* show the problems; *WGAN-GP recovers*, *TTUR* and *spectral norm* the remedies.
 
 ## The models here
 | model | what it shows |
@@ -80,6 +81,7 @@ $$\\min_G \\max_D \\; \\mathbb{E}_{x\\sim p_\\text{data}}[\\log D(x)] + \\mathbb
 - 双方都在追逐移动的目标：D 的每次更新都会改变 G 的损失曲面，反之亦然，所以损失会振荡而不是单调下降。
 - D 赢得太轻松时梯度消失，G 学不到东西；G 找到少数能骗过 D 的图片时，可能只生成这几种（**模式崩溃**）。
 - 本应用展示的改进：**DCGAN** 的结构准则（步长卷积、批归一化、不用池化）、带**梯度惩罚**的 **WGAN-GP** 评论家（更平滑的分布距离）、以类别标签为**条件**，以及生成器权重的**指数滑动平均**（EMA）。
+- 在**训练实验室**标签页的预设中可以实时看到这些现象：*模式崩溃*、*梯度消失（饱和损失）*和*判别器过强*展示问题；*WGAN-GP 恢复多样性*、*TTUR* 和*谱归一化*展示改进。
 
 ## 这里的模型
 | 模型 | 展示内容 |
@@ -416,6 +418,177 @@ $$\\min_G \\max_D \\; \\mathbb{E}_{x\\sim p_\\text{data}}[\\log D(x)] + \\mathbb
         "No image-to-image model is installed yet (expected in `checkpoints/pix2pix-edges2avatars`).",
         "尚未安装图像到图像翻译模型（应位于 `checkpoints/pix2pix-edges2avatars`）。",
     ),
+    # -- training lab (gan_demo/ui/lab.py) -----------------------------------------------------------------------
+    "tab_lab": ("Training lab", "训练实验室"),
+    "lab_explain": (
+        "**Watch a GAN learn, live.** Here the server trains a GAN while you watch: the adversarial game, mode collapse, "
+        "vanishing gradients and the tricks that fix them, made visible. Each browser has its own run.",
+        "**实时观看 GAN 的训练。** 服务器一边训练，你一边观看：对抗博弈、模式崩溃、梯度消失，以及解决它们的各种技巧，都看得见。"
+        "每个浏览器都有自己独立的训练。",
+    ),
+    "lab_tab_2d": ("2D playground", "二维游乐场"),
+    "lab_tab_images": ("Images", "图像"),
+    "lab_2d_explain": (
+        "**The 2D playground** (after GAN Lab, Kahng et al. 2018). The data are points in the plane (**green**); the generator G turns "
+        "random noise into points (**purple**). The background is D's verdict: green where it says *real*, purple where it says *fake*, "
+        "white where it cannot tell. The grey mesh is the image of a regular grid of noise under G (how G warps the noise space), and the "
+        "arrows show where G's loss pushes each fake point. Press **Play**, or step D and G by hand; every control also works while it runs.",
+        "**二维游乐场**（仿照 GAN Lab，Kahng 等，2018）。数据是平面上的点（**绿色**）；生成器 G 把随机噪声变成点（**紫色**）。"
+        "背景是 D 的判断：绿色表示它认为是*真*，紫色表示*假*，白色表示分不清。灰色网格是规则噪声网格经过 G 之后的样子（G 如何扭曲噪声空间），"
+        "箭头表示 G 的损失把每个生成点往哪里推。按 **播放**，或手动单步训练 D 和 G；所有控件在训练进行中也可以修改。",
+    ),
+    "lab_play": ("▶ Play", "▶ 播放"),
+    "lab_pause": ("Pause", "暂停"),
+    "lab_step_both": ("Step D + G", "单步 D + G"),
+    "lab_step_d": ("Step D only", "只训练 D 一步"),
+    "lab_step_g": ("Step G only", "只训练 G 一步"),
+    "lab_reset": ("Reset", "重置"),
+    "lab_view": ("Live view (click to add points of your own)", "实时视图（点击可添加你自己的数据点）"),
+    "lab_preset": ("Preset", "预设"),
+    "lab_preset_info": (
+        "A ready-made experiment showing one phenomenon; it sets every control and the seed, then resets",
+        "现成的实验，每个展示一种现象；选择后会设置所有控件和种子并重置",
+    ),
+    "lab_preset_none": ("(your own settings)", "（自定义设置）"),
+    "lab_seed_info": (
+        "Same seed + same settings = the same training, step for step",
+        "相同种子 + 相同设置 = 完全相同的训练过程",
+    ),
+    "lab_speed": ("Speed (training steps per refresh)", "速度（每次刷新训练的步数）"),
+    "lab_speed_info": ("The view refreshes about 5 times a second", "视图每秒约刷新 5 次"),
+    "lab_layers": ("Show", "显示"),
+    "lab_layers_info": ("Layers of the view", "视图中的图层"),
+    "lab_layer_heatmap": ("D's decision", "D 的判断"),
+    "lab_layer_real": ("real points", "真实数据点"),
+    "lab_layer_fake": ("fake points", "生成的点"),
+    "lab_layer_manifold": ("G's warped noise grid", "G 扭曲后的噪声网格"),
+    "lab_layer_arrows": ("G's gradients", "G 的梯度"),
+    "lab_data": ("Data", "数据"),
+    "lab_data_info": (
+        "Ring of 8 Gaussians, 5 × 5 grid of Gaussians, spiral, two moons, a line, or your own points (click on the view)",
+        "8 个高斯组成的环、5 × 5 高斯网格、螺旋、双月牙、一条线段，或你自己点击添加的点",
+    ),
+    "lab_data_ring": ("ring of 8", "8 点环"),
+    "lab_data_grid": ("5 × 5 grid", "5 × 5 网格"),
+    "lab_data_spiral": ("spiral", "螺旋"),
+    "lab_data_moons": ("two moons", "双月牙"),
+    "lab_data_line": ("line", "线段"),
+    "lab_data_drawn": ("my points", "我的点"),
+    "lab_clear_points": ("Clear my points", "清除我的点"),
+    "lab_models": ("Networks", "网络"),
+    "lab_noise_dim": ("Noise dimensions", "噪声维数"),
+    "lab_noise_dim_info": ("1D noise: G draws a curve; 2D: a sheet", "一维噪声：G 画出一条曲线；二维：一张曲面"),
+    "lab_noise": ("Noise distribution", "噪声分布"),
+    "lab_noise_info": ("Uniform in [−1, 1] or standard Gaussian", "[−1, 1] 上的均匀分布或标准正态分布"),
+    "lab_g_layers": ("G hidden layers", "G 隐藏层数"),
+    "lab_g_width": ("G width (units per layer)", "G 宽度（每层单元数）"),
+    "lab_d_layers": ("D hidden layers", "D 隐藏层数"),
+    "lab_d_width": ("D width (units per layer)", "D 宽度（每层单元数）"),
+    "lab_arch_info": ("Changing it gives that network new weights", "修改后该网络会重新初始化权重"),
+    "lab_training": ("Training", "训练"),
+    "lab_loss": ("Loss", "损失函数"),
+    "lab_loss_info": (
+        "saturating: G minimises log(1 − D(G(z))), the original minimax; non-saturating: −log D(G(z)); WGAN: a critic's score with "
+        "weight clipping or a gradient penalty; hinge; least squares (LSGAN)",
+        "saturating：G 最小化 log(1 − D(G(z)))，即原始极小极大形式；non-saturating：−log D(G(z))；WGAN：评论家打分，配合权重裁剪或梯度惩罚；"
+        "hinge；最小二乘（LSGAN）",
+    ),
+    "lab_g_lr": ("G learning rate", "G 学习率"),
+    "lab_d_lr": ("D learning rate", "D 学习率"),
+    "lab_lr_info": (
+        "Different rates for G and D: the two time-scale update rule (TTUR, Heusel et al. 2017)",
+        "G 和 D 使用不同的学习率：双时间尺度更新规则（TTUR，Heusel 等，2017）",
+    ),
+    "lab_optimizer": ("Optimizer", "优化器"),
+    "lab_optimizer_info": ("Adam with β₁, β₂, or SGD with momentum β₁", "Adam（参数 β₁、β₂），或带动量 β₁ 的 SGD"),
+    "lab_beta1": ("β₁ (Adam) / momentum (SGD)", "β₁（Adam）/ 动量（SGD）"),
+    "lab_beta2": ("β₂ (Adam)", "β₂（Adam）"),
+    "lab_d_steps": ("D steps per G step", "每步 G 对应的 D 步数"),
+    "lab_d_steps_info": ("WGAN trains its critic 5 times per G step", "WGAN 每训练一次 G 就训练评论家 5 次"),
+    "lab_batch": ("Batch size", "批大小"),
+    "lab_api_steps": ("steps", "步数"),
+    "lab_batch_info": ("Real and fake points in each step of D and of G", "D 和 G 每一步使用的真实点和生成点数量"),
+    "lab_beta1_info": (
+        "Adam's momentum: 0.5 is usual for GANs (DCGAN), 0 for WGAN-GP",
+        "Adam 的动量：GAN 常用 0.5（DCGAN），WGAN-GP 常用 0",
+    ),
+    "lab_beta2_info": ("How long Adam averages squared gradients", "Adam 对梯度平方做平均的时间跨度"),
+    "lab_width_info": ("Units in each hidden layer", "每个隐藏层的单元数"),
+    "lab_tricks": ("Tricks", "技巧"),
+    "lab_smoothing": ("One-sided label smoothing", "单侧标签平滑"),
+    "lab_smoothing_info": (
+        "D's target for real points becomes 1 − s (Salimans et al. 2016); for the BCE and least-squares losses",
+        "D 对真实点的目标变为 1 − s（Salimans 等，2016）；适用于交叉熵和最小二乘损失",
+    ),
+    "lab_sn": ("Spectral norm on D", "D 使用谱归一化"),
+    "lab_sn_info": (
+        "Divides each of D's weight matrices by its largest singular value: D stays 1-Lipschitz and smooth (Miyato et al. 2018)",
+        "把 D 的每个权重矩阵除以它的最大奇异值：D 保持 1-Lipschitz、变化平滑（Miyato 等，2018）",
+    ),
+    "lab_r1": ("R1 penalty γ", "R1 惩罚 γ"),
+    "lab_r1_info": (
+        "Penalises D's gradient on real points, γ/2 · E‖∇D(x)‖² (Mescheder et al. 2018); 0 = off",
+        "惩罚 D 在真实点上的梯度，γ/2 · E‖∇D(x)‖²（Mescheder 等，2018）；0 = 关闭",
+    ),
+    "lab_ema": ("EMA of G (decay)", "G 的指数滑动平均（衰减率）"),
+    "lab_ema_info": (
+        "When > 0 the view shows the moving average of G's weights, which jitters less; 0 = off",
+        "大于 0 时视图显示 G 权重的滑动平均，抖动更小；0 = 关闭",
+    ),
+    "lab_downloads": ("Download the run", "下载这次训练"),
+    "lab_download_button": ("Prepare CSV, JSON and GIF", "生成 CSV、JSON 和 GIF"),
+    "lab_files": ("History (CSV, JSON) and animation (GIF)", "历史记录（CSV、JSON）和动画（GIF）"),
+    "lab_metrics_explain": (
+        "**Metrics.** *Modes covered*: of the mixture's Gaussians, how many receive at least a fifth of a fair share of the fake points "
+        "within 3σ of their centre; *high quality*: the share of fake points within 3σ of some centre (Srivastava et al. 2017). "
+        "*JS*: Jensen–Shannon divergence between the binned densities of real and fake points (0 = same, 1 = disjoint).",
+        "**指标。** *覆盖的模式*：混合分布的各个高斯中，有多少个在其中心 3σ 以内得到了至少五分之一“平均份额”的生成点；"
+        "*高质量比例*：落在某个中心 3σ 以内的生成点所占比例（Srivastava 等，2017）。*JS*：真实点与生成点分箱密度之间的 Jensen–Shannon 散度（0 = 相同，1 = 完全不重叠）。",
+    ),
+    "lab_preset_mode_collapse": ("Mode collapse", "模式崩溃"),
+    "lab_preset_saturating": ("Vanishing gradients (saturating loss)", "梯度消失（饱和损失）"),
+    "lab_preset_d_too_strong": ("D too strong", "判别器过强"),
+    "lab_preset_wgan_gp": ("WGAN-GP recovers", "WGAN-GP 恢复多样性"),
+    "lab_preset_ttur": ("TTUR: D learns faster", "TTUR：D 学得更快"),
+    "lab_preset_spectral_norm": ("Spectral norm tames D", "谱归一化约束 D"),
+    "lab_watch_mode_collapse": (
+        "G learns 10× faster than D. Watch the purple points gather on one or two green clusters, then jump to another when D's "
+        "background turns purple there: G chases D's favourite spot instead of spreading out. *Modes covered* stays at 1–2 of 8 "
+        "(1,500 steps).",
+        "G 的学习率是 D 的 10 倍。看紫色点聚到一两个绿色簇上，等 D 的背景在那里变紫后又跳到别的簇：G 追逐 D 最“喜欢”的位置，而不是铺开。"
+        "*覆盖的模式*一直停在 8 个中的 1–2 个（1500 步）。",
+    ),
+    "lab_watch_saturating": (
+        "The original minimax loss log(1 − D(G(z))) against a fast D. D quickly says *fake* everywhere G draws (D(G(z)) → 0), where "
+        "that loss is flat: the arrows vanish and the purple points freeze. Switch the loss to *nonsaturating* while it runs and "
+        "the arrows come back (300 steps).",
+        "原始极小极大损失 log(1 − D(G(z)))，对手是学得很快的 D。D 很快在 G 画点的地方都判为*假*（D(G(z)) → 0），而那里这个损失是平的："
+        "箭头消失，紫色点不再移动。训练中把损失改为 *nonsaturating*，箭头就回来了（300 步）。",
+    ),
+    "lab_watch_d_too_strong": (
+        "A deeper, wider D with a 5× learning rate and 3 steps per G step. D(x) stays high and D(G(z)) low: D wins, its background "
+        "has sharp edges, and G's strong, jumpy gradients leave most modes empty (400 steps). Then try the *spectral norm* preset.",
+        "更深、更宽的 D，学习率是 5 倍，每步 G 训练 3 步 D。D(x) 居高、D(G(z)) 偏低：D 占上风，背景边界锐利，G 的梯度又大又跳，"
+        "大部分模式空着（400 步）。然后试试*谱归一化*预设。",
+    ),
+    "lab_watch_wgan_gp": (
+        "The same seed as *mode collapse*, but a Wasserstein critic with a gradient penalty (5 critic steps per G step). The "
+        "background becomes a smooth slope instead of a yes/no verdict, so every fake point gets a useful arrow and the points "
+        "spread to all 8 modes (400 steps).",
+        "与*模式崩溃*相同的种子，但换成带梯度惩罚的 Wasserstein 评论家（每步 G 训练 5 步评论家）。背景变成平滑的坡面而不是“是/否”判决，"
+        "每个生成点都得到有用的箭头，点逐渐铺满全部 8 个模式（400 步）。",
+    ),
+    "lab_watch_ttur": (
+        "The two time-scale update rule: D's learning rate is 4× G's, the opposite of *mode collapse*. D keeps up with G, so G "
+        "cannot settle on one cluster: 7–8 of 8 modes covered (1,000 steps).",
+        "双时间尺度更新规则：D 的学习率是 G 的 4 倍，正好与*模式崩溃*相反。D 跟得上 G，G 无法停在单个簇上：覆盖 8 个模式中的 7–8 个（1000 步）。",
+    ),
+    "lab_watch_spectral_norm": (
+        "*D too strong*, plus spectral normalisation of D's layers. D's background turns soft and D(x) ≈ D(G(z)) ≈ 0.5; the arrows "
+        "stay moderate and G covers the ring (400 steps). Untick it while it runs to see D take over again.",
+        "在*判别器过强*的基础上，对 D 的各层做谱归一化。D 的背景变得柔和，D(x) ≈ D(G(z)) ≈ 0.5；箭头大小适中，G 铺满整个环（400 步）。"
+        "训练中取消勾选，就能看到 D 再次占上风。",
+    ),
 }
 
 # Fashion-MNIST class names as the UI shows them in Chinese.
@@ -523,6 +696,21 @@ ERRORS: dict[str, tuple[str, str]] = {
         "Latent space must be 'z' or 'w', got {value!r}.",
         "潜在空间必须是 'z' 或 'w'，收到的是 {value!r}。",
     ),
+    # -- training lab
+    "lab_bad_settings": ("Bad lab settings: {detail}.", "实验室设置无效：{detail}。"),
+    "lab_bad_json": (
+        'settings must be a JSON object such as {{"loss": "hinge"}}, got {value!r}.',
+        'settings 必须是 JSON 对象，例如 {{"loss": "hinge"}}，收到的是 {value!r}。',
+    ),
+    "lab_unknown_preset": (
+        "Unknown preset {value!r}. Presets: {choices}.",
+        "未知预设 {value!r}。可选预设：{choices}。",
+    ),
+    "lab_unknown_layers": ("Unknown layers {value!r}. Layers: {choices}.", "未知图层 {value!r}。可选图层：{choices}。"),
+    "lab_busy": (
+        "All {limit} training slots of this server are busy; try again in a minute.",
+        "本服务器的 {limit} 个训练名额都在使用中，请一分钟后再试。",
+    ),
     "no_edges": (
         "No edges found in {name}: the picture looks flat. Try one with clear outlines.",
         "在 {name} 中没有找到边缘：这张图片几乎是纯色的。请换一张轮廓清晰的图片。",
@@ -531,6 +719,39 @@ ERRORS: dict[str, tuple[str, str]] = {
 
 # Per-request notes under a result, in the request's language.
 NOTES: dict[str, tuple[str, str]] = {
+    # -- training lab
+    "lab_status": (
+        "**Step {step}** · D loss {d_loss} · G loss {g_loss} · D(x) {d_real} · D(G(z)) {d_fake} · JS {js}",
+        "**第 {step} 步** · D 损失 {d_loss} · G 损失 {g_loss} · D(x) {d_real} · D(G(z)) {d_fake} · JS {js}",
+    ),
+    "lab_modes": (
+        " · modes covered **{covered} / {total}** · high quality {quality:.0%}",
+        " · 覆盖模式 **{covered} / {total}** · 高质量比例 {quality:.0%}",
+    ),
+    "lab_waiting": (
+        "⏳ All {limit} training slots are busy; {ahead} run(s) wait before yours. It starts by itself when a slot frees.",
+        "⏳ {limit} 个训练名额都在使用中，你前面还有 {ahead} 个在排队。有空位时会自动开始。",
+    ),
+    "lab_finished": (
+        "⏹ This run reached its limit ({steps} steps or {seconds} s of training). Press Reset to start again.",
+        "⏹ 本次训练已达上限（{steps} 步或 {seconds} 秒）。按“重置”重新开始。",
+    ),
+    "lab_need_points": (
+        "Click on the view to add your own points (at least one) for the data “my points”.",
+        "数据选择“我的点”时，请在视图上点击添加至少一个点。",
+    ),
+    "lab_settings_refused": ("Settings not applied: {detail}.", "设置未生效：{detail}。"),
+    "lab_diverged": (
+        "The losses are no longer finite numbers: training diverged. Press Reset, or lower the learning rates.",
+        "损失已不再是有限数值：训练发散了。请按“重置”，或调低学习率。",
+    ),
+    "lab_watch": ("**What to watch.** {text}", "**看点。** {text}"),
+    "lab_limits": (
+        "Limits: a run stops after {steps} steps or {seconds} s of training; at most {runs} runs train at once on this server "
+        "(others wait their turn); a run left without its page for {idle} s is stopped. The API takes up to {api_steps} steps per call.",
+        "限制：每次训练最多 {steps} 步或 {seconds} 秒；本服务器同时最多训练 {runs} 个（其余排队等候）；页面关闭 {idle} 秒后训练停止。"
+        "API 每次调用最多 {api_steps} 步。",
+    ),
     "sr_sizes": (
         "Input {w0} × {h0} → result {w1} × {h1} (×{scale}).",
         "输入 {w0} × {h0} → 结果 {w1} × {h1}（×{scale}）。",
@@ -631,6 +852,157 @@ NOTES: dict[str, tuple[str, str]] = {
         "已保留透明通道：透明度用双三次插值放大。",
     ),
 }
+
+# -- lab: image mode (gan_demo/ui/lab_images.py) -----------------------------------------------------------------
+TEXT |= {
+    "li_explain": (
+        """A small **DCGAN** learns **Fashion-MNIST** (28 × 28 garments) live on this server: a generator of about 230 000 weights against a discriminator of 10 000, the architecture of the *DCGAN* model, only narrower. The grid shows what G makes of **64 fixed noise vectors**, so you watch the same 64 samples change: noise, then blobs, then outlines, then garments: trousers, pullovers and sneakers after about a minute of a run's own training on a busy 2-core CPU (the status line counts it; two runs take turns, so twice that on the clock). With **two runs** ticked, run A and run B start from the **same seed** (the same initial weights, the same batches, the same noise) and train **in turn**, a step each, so the setting that differs is the only difference between the two columns — the comparison the GAN tutorials make. Settings apply when a run starts: change them, then press **Reset** and **Play**.""",
+        """一个小型 **DCGAN** 在这台服务器上实时学习 **Fashion-MNIST**（28 × 28 的服饰图片）：生成器约 23 万个权重，判别器约 1 万个，结构与 *DCGAN* 模型相同，只是更窄。网格显示 G 对 **64 个固定噪声向量**的输出，所以你看到的是同样 64 个样本的变化：噪声 → 色块 → 轮廓 → 服饰：在繁忙的 2 核 CPU 上，一个运行自身训练约一分钟后就能认出裤子、套头衫和运动鞋（状态行会计时；两个运行轮流训练，所以实际时间约为两倍）。勾选**两个运行**时，运行 A 和运行 B 从**同一个种子**出发（相同的初始权重、相同的批次、相同的噪声），**轮流**各训练一步，因此两列之间唯一的区别就是不同的那个设置——正是 GAN 教程里所做的对比。设置在运行开始时生效：修改后请按**重置**再按**播放**。""",
+    ),
+    "li_limits": (
+        "**Limits:** each run stops after **4000 steps** or **240 s** of its own training. So that the app stays responsive for everyone, only a few runs (a number the server sets with `GAN_DEMO_LAB_RUNS`) train at once; the others wait, with a message, and start by themselves. Pausing, resetting or closing the tab frees the place.",
+        "**限制：**每个运行在训练 **4000 步**或自身训练 **240 秒**后停止。为了让所有人都能流畅使用本应用，同时只训练少数几个运行（数量由服务器的 `GAN_DEMO_LAB_RUNS` 设置），其余的会显示提示并排队等待，轮到时自动开始。暂停、重置或关闭页面都会让出名额。",
+    ),
+    "li_dataset": ("Dataset", "数据集"),
+    "li_dataset_info": (
+        "Fashion-MNIST (garments); MNIST (digits) where it is installed",
+        "Fashion-MNIST（服饰）；安装了 MNIST（手写数字）时也可选",
+    ),
+    "li_seed_info": (
+        "The same seed and settings give the same run, step for step",
+        "相同的种子和设置会得到完全相同的训练过程",
+    ),
+    "li_batch": ("Batch size", "批大小"),
+    "li_batch_info": (
+        "Real and generated images per step; bigger batches give smoother but slower steps",
+        "每一步的真实图片和生成图片数量；批越大，每步越平稳但越慢",
+    ),
+    "li_two_runs": ("Two runs side by side", "并排运行两个"),
+    "li_two_runs_info": (
+        "Train run B beside run A, in turn, from the same seed",
+        "在运行 A 旁边轮流训练运行 B，二者使用同一个种子",
+    ),
+    "li_preset": ("Comparison", "对比"),
+    "li_preset_info": (
+        "Fills in the settings of runs A and B; the table below says what to watch",
+        "自动填入运行 A 和 B 的设置；下表说明应该观察什么",
+    ),
+    "li_preset_spectral_norm": ("Spectral norm: without (A) / with (B)", "谱归一化：不用（A）/ 使用（B）"),
+    "li_preset_batch_norm": ("Batch norm in D: without (A) / with (B)", "D 中的批归一化：不用（A）/ 使用（B）"),
+    "li_preset_saturating": ("Saturating (A) / non-saturating (B) loss", "饱和损失（A）/ 非饱和损失（B）"),
+    "li_preset_wgan": ("WGAN: weight clipping (A) / gradient penalty (B)", "WGAN：权重裁剪（A）/ 梯度惩罚（B）"),
+    "li_preset_ttur": ("TTUR: equal learning rates (A) / D faster (B)", "TTUR：相同学习率（A）/ D 更快（B）"),
+    "li_preset_label_smoothing": ("Label smoothing: without (A) / 0.2 (B)", "标签平滑：不用（A）/ 0.2（B）"),
+    "li_preset_r1": ("R1 penalty: without (A) / γ = 1 (B)", "R1 惩罚：不用（A）/ γ = 1（B）"),
+    "li_preset_ema": ("EMA of G: without (A) / 0.99 (B)", "G 的 EMA：不用（A）/ 0.99（B）"),
+    "li_watch": (
+        """| comparison | what to watch |
+|---|---|
+| spectral norm | both Ds without batch norm; B's is kept 1-Lipschitz (Miyato et al. 2018): its D(x) and D(G(z)) stay closer together and its losses swing less, while G still learns |
+| batch norm in D | DCGAN's batch norm (B) speeds learning up markedly at this size: garments appear sooner than in A |
+| saturating / non-saturating | A's G minimises log(1 − D(G(z))), which is flat exactly when D rejects its samples: early on its grid stays noise for longer (Goodfellow et al. 2014, section 3) |
+| WGAN clipping / GP | the curves are critic scores, not probabilities; clipping (A) squeezes D's weights into ±0.01 and learns slowly and blurrily, the gradient penalty (B) keeps the critic useful (Gulrajani et al. 2017) |
+| TTUR | B's D learns 4× faster than its G (Heusel et al. 2017): D stays near its optimum, which the two-time-scale theory asks for |
+| label smoothing | B's D aims at 0.8 instead of 1 for real images (Salimans et al. 2016): D(x) stays lower and D is less over-confident |
+| R1 | B penalises D's gradient on real images (Mescheder et al. 2018): smoother D, steadier losses |
+| EMA of G | B shows the moving average of G's weights (as StyleGAN does): the same garments, less flicker from step to step |""",
+        """| 对比 | 观察什么 |
+|---|---|
+| 谱归一化 | 两个 D 都不用批归一化；B 的 D 保持 1-Lipschitz（Miyato 等，2018）：D(x) 与 D(G(z)) 更接近，损失波动更小，而 G 照样在学习 |
+| D 中的批归一化 | 在这么小的网络上，DCGAN 的批归一化（B）明显加快学习：服饰比 A 更早出现 |
+| 饱和 / 非饱和 | A 的 G 最小化 log(1 − D(G(z)))，恰好在 D 拒绝其样本时梯度几乎为零：训练初期它的网格会更久地停留在噪声（Goodfellow 等，2014，第 3 节） |
+| WGAN 裁剪 / 梯度惩罚 | 曲线是评论家的分数而不是概率；权重裁剪（A）把 D 的权重压在 ±0.01 内，学得慢且模糊，梯度惩罚（B）让评论家保持有用（Gulrajani 等，2017） |
+| TTUR | B 的 D 学习率是 G 的 4 倍（Heusel 等，2017）：D 始终接近最优，这正是双时间尺度理论的要求 |
+| 标签平滑 | B 的 D 对真实图片的目标是 0.8 而不是 1（Salimans 等，2016）：D(x) 更低，D 不那么过度自信 |
+| R1 | B 惩罚 D 在真实图片上的梯度（Mescheder 等，2018）：D 更平滑，损失更平稳 |
+| G 的 EMA | B 显示 G 权重的滑动平均（StyleGAN 的做法）：同样的服饰，步与步之间闪烁更少 |""",
+    ),
+    "li_play": ("▶ Play", "▶ 播放"),
+    "li_pause": ("Pause", "暂停"),
+    "li_reset": ("⟲ Reset", "⟲ 重置"),
+    "li_run_a": ("### Run A", "### 运行 A"),
+    "li_run_b": ("### Run B", "### 运行 B"),
+    "li_samples": ("Samples from 64 fixed noise vectors", "64 个固定噪声向量生成的样本"),
+    "li_losses": ("Losses", "损失"),
+    "li_readout": (
+        "D(x) on real, D(G(z)) on generated images (probabilities; critic scores for WGAN, hinge and least squares)",
+        "D(x)（真实图片）与 D(G(z))（生成图片）：概率；WGAN、hinge 和最小二乘损失下是评论家分数",
+    ),
+    "li_settings": ("Settings", "设置"),
+    "li_loss": ("Loss", "损失函数"),
+    "li_loss_info": (
+        "saturating: the original minimax log(1 − D(G(z))); nonsaturating: G maximises log D(G(z)) instead; wgan-clip / wgan-gp: a Wasserstein critic kept Lipschitz by weight clipping or a gradient penalty; hinge (SAGAN, BigGAN); lsgan: least squares",
+        "saturating：原始极小极大损失 log(1 − D(G(z)))；nonsaturating：G 改为最大化 log D(G(z))；wgan-clip / wgan-gp：用权重裁剪或梯度惩罚保持 Lipschitz 的 Wasserstein 评论家；hinge（SAGAN、BigGAN）；lsgan：最小二乘",
+    ),
+    "li_d_norm": ("Normalisation in D", "D 的归一化"),
+    "li_d_norm_info": (
+        "batch: DCGAN's batch norm, which learns fastest here; none: needed by the per-sample gradient penalty (WGAN-GP) and R1",
+        "batch：DCGAN 的批归一化，在这里学得最快；none：逐样本的梯度惩罚（WGAN-GP）和 R1 必须用它",
+    ),
+    "li_sn": ("Spectral norm on D", "D 使用谱归一化"),
+    "li_sn_info": (
+        "Divides each of D's weight matrices by its largest singular value, so D cannot become arbitrarily steep",
+        "把 D 的每个权重矩阵除以其最大奇异值，使 D 不能变得任意陡峭",
+    ),
+    "li_g_lr": ("Learning rate of G", "G 的学习率"),
+    "li_g_lr_info": ("Adam's step size for the generator (1e-6 to 0.01)", "生成器的 Adam 步长（1e-6 到 0.01）"),
+    "li_d_lr": ("Learning rate of D", "D 的学习率"),
+    "li_d_lr_info": (
+        "Different from G's: the two time-scale update rule (TTUR)",
+        "与 G 的不同即双时间尺度更新规则（TTUR）",
+    ),
+    "li_d_steps": ("D steps per G step", "每步 G 对应的 D 步数"),
+    "li_d_steps_info": (
+        "WGAN trains its critic several times per generator update",
+        "WGAN 每更新一次生成器会训练评论家多次",
+    ),
+    "li_smoothing": ("One-sided label smoothing", "单边标签平滑"),
+    "li_smoothing_info": (
+        "D's target for real images becomes 1 − s (saturating, nonsaturating, lsgan)",
+        "D 对真实图片的目标变为 1 − s（saturating、nonsaturating、lsgan）",
+    ),
+    "li_r1": ("R1 penalty γ", "R1 惩罚 γ"),
+    "li_r1_info": (
+        "Adds γ/2 · ‖∇D(x)‖² on real images to D's loss; 0 = off",
+        "在 D 的损失中加入真实图片上的 γ/2 · ‖∇D(x)‖²；0 = 关闭",
+    ),
+    "li_ema": ("EMA of G (decay)", "G 的 EMA（衰减率）"),
+    "li_ema_info": (
+        "Shows a moving average of G's weights; 0 = off, 0.99 averages about the last 100 steps",
+        "显示 G 权重的滑动平均；0 = 关闭，0.99 约为最近 100 步的平均",
+    ),
+    "li_adam": ("Adam's betas", "Adam 的 β 参数"),
+    "li_beta1": ("β₁ (momentum)", "β₁（动量）"),
+    "li_beta1_info": (
+        "DCGAN uses 0.5: full momentum (0.9) makes the adversarial game oscillate",
+        "DCGAN 使用 0.5：完整动量（0.9）会让对抗博弈振荡",
+    ),
+    "li_beta2": ("β₂", "β₂"),
+    "li_beta2_info": ("Averaging of squared gradients; WGAN-GP uses 0.9", "梯度平方的平均系数；WGAN-GP 使用 0.9"),
+}
+ERRORS |= {
+    "li_bad_settings": ("Settings of run {side}: {detail}.", "运行 {side} 的设置有误：{detail}。"),
+}
+NOTES |= {
+    "li_idle": ("Press **Play** to start training.", "按**播放**开始训练。"),
+    "li_run_status": (
+        "**Run {side}**: step {step} of {max_steps}, {seconds:.0f} s of {max_seconds:.0f} s of training, {rate:.1f} steps/s.",
+        "**运行 {side}**：第 {step} 步（上限 {max_steps}），已训练 {seconds:.0f} 秒（上限 {max_seconds:.0f} 秒），每秒 {rate:.1f} 步。",
+    ),
+    "li_waiting": (
+        "**Waiting for a training slot:** all {limit} slots are busy and {ahead} other run(s) wait before yours. Training starts by itself.",
+        "**正在等待训练名额：**{limit} 个名额都在使用中，你前面还有 {ahead} 个运行在等待。轮到时会自动开始训练。",
+    ),
+    "li_paused": (
+        "Paused. **Play** continues; **Reset** starts over with the settings above.",
+        "已暂停。按**播放**继续；按**重置**以上面的设置重新开始。",
+    ),
+    "li_finished": (
+        "Finished: the run reached its bound. **Reset** to start again.",
+        "已结束：运行达到了上限。按**重置**重新开始。",
+    ),
+}
+# -- end of lab: image mode -----------------------------------------------------------------------------------------
 
 i18n = gr.I18n(
     en={key: en for key, (en, _) in TEXT.items()},

@@ -1,0 +1,1 @@
+"""The training lab: live, seeded GAN training for the 2D playground and the image mode (no Gradio here)."""
