@@ -6,6 +6,7 @@ from torch import nn
 
 from .classifier import AttributeClassifier, FeatureClassifier
 from .conditional import ProjectionDiscriminator
+from .cyclegan import CycleGANGenerators, ResnetGenerator
 from .dcgan import DCGANDiscriminator, DCGANGenerator
 from .pix2pix import PatchDiscriminator, UNetGenerator
 from .srgan import SRDiscriminator, SRResNet
@@ -21,6 +22,8 @@ ARCHITECTURES: dict[str, type[nn.Module]] = {
         AttributeClassifier,
         UNetGenerator,
         PatchDiscriminator,
+        ResnetGenerator,
+        CycleGANGenerators,
         SRResNet,
         SRDiscriminator,
         StyleGANGenerator,
@@ -31,11 +34,13 @@ ARCHITECTURES: dict[str, type[nn.Module]] = {
 __all__ = [
     "ARCHITECTURES",
     "AttributeClassifier",
+    "CycleGANGenerators",
     "DCGANDiscriminator",
     "DCGANGenerator",
     "FeatureClassifier",
     "PatchDiscriminator",
     "ProjectionDiscriminator",
+    "ResnetGenerator",
     "SRDiscriminator",
     "SRResNet",
     "StyleGANDiscriminator",

@@ -73,24 +73,32 @@ class UNetGenerator(nn.Module):
 
 
 class PatchDiscriminator(nn.Module):
-    """PatchGAN: classifies each overlapping 70x70 patch of (input, output) as real or fake.
+    """PatchGAN: classifies each overlapping 70x70 patch of its input images as real or fake.
 
-    (B, in+out channels, S, S) -> (B, 1, S/8 - 2, S/8 - 2) logits. It only judges local
-    texture and sharpness; the L1 loss takes care of the low frequencies.
+    (B, channels, S, S) -> (B, 1, S/8 - 2, S/8 - 2) logits, where the images passed to
+    `forward` are concatenated along the channels: pix2pix's conditional D gets
+    (input, output), CycleGAN's gets one image. It only judges local texture and
+    sharpness; the L1 (pix2pix) or cycle loss (CycleGAN) takes care of the low frequencies.
+    `norm` "batch" is pix2pix's, "instance" CycleGAN's (no affine parameters, conv biases instead).
     """
 
-    def __init__(self, *, in_channels: int = 4, base_channels: int = 64, num_layers: int = 3) -> None:
+    def __init__(
+        self, *, in_channels: int = 4, base_channels: int = 64, num_layers: int = 3, norm: str = "batch"
+    ) -> None:
         super().__init__()
-        self.in_channels, self.base_channels, self.num_layers = in_channels, base_channels, num_layers
+        if norm not in ("batch", "instance"):
+            raise ValueError(f"norm must be 'batch' or 'instance', got {norm!r}")
+        self.in_channels, self.base_channels, self.num_layers, self.norm = in_channels, base_channels, num_layers, norm
         layers: list[nn.Module] = [nn.Conv2d(in_channels, base_channels, 4, 2, 1), nn.LeakyReLU(0.2)]
         c_in = base_channels
         for i in range(1, num_layers + 1):
             c_out = base_channels * 2 ** min(i, 3)
             stride = 2 if i < num_layers else 1
-            layers += [nn.Conv2d(c_in, c_out, 4, stride, 1, bias=False), nn.BatchNorm2d(c_out), nn.LeakyReLU(0.2)]
+            normalise = nn.BatchNorm2d(c_out) if norm == "batch" else nn.InstanceNorm2d(c_out)
+            layers += [nn.Conv2d(c_in, c_out, 4, stride, 1, bias=norm == "instance"), normalise, nn.LeakyReLU(0.2)]
             c_in = c_out
         layers.append(nn.Conv2d(c_in, 1, 4, 1, 1))
         self.net = nn.Sequential(*layers)
 
-    def forward(self, condition: torch.Tensor, image: torch.Tensor) -> torch.Tensor:
-        return self.net(torch.cat([condition, image], dim=1))
+    def forward(self, *images: torch.Tensor) -> torch.Tensor:
+        return self.net(torch.cat(images, dim=1) if len(images) > 1 else images[0])
