@@ -13,6 +13,7 @@ Examples (the exact commands behind each shipped checkpoint are in its README.md
     python scripts/train.py --family srgan --dataset photos --out runs/sr                    # PSNR-oriented stage
     python scripts/train.py --family srgan --adv-weight 0.01 --init-from runs/sr/model --out runs/srgan   # GAN stage
     python scripts/train.py --family stylegan --dataset avatars --data-root data/avatars-64 --out runs/sg
+    python scripts/train.py --family cyclegan --dataset folder --data-root horse2zebra/ --out runs/cg  # trainA/ trainB/
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ from gan_demo.training.loop import train  # noqa: E402
 
 HELP = {
     "family": "dcgan (BCE), wgan-gp (critic + gradient penalty), cgan (class-conditional), pix2pix (sketch -> "
-    "picture), srgan (x4 super-resolution), stylegan (StyleGAN2), or classifier",
+    "picture), srgan (x4 super-resolution), stylegan (StyleGAN2), cyclegan (unpaired A <-> B), or classifier",
     "dataset": "fashion-mnist, mnist, cifar10, avatars (prepared by scripts/prepare_avatars.py), folder (images under "
-    "--data-root); pix2pix: avatars or folder (A|B pairs); srgan: photos or folder; classifier: avatars trains the "
+    "--data-root); pix2pix: avatars or folder (A|B pairs); srgan: photos or folder; cyclegan: hair-avatars "
+    "(prepare_avatars.py --hair-domains) or folder (trainA/ trainB/); classifier: avatars trains the "
     "avatar-attribute classifier; unset: the family's default",
     "data_root": "where the dataset's files are; unset: Debian's dataset-fashion-mnist, else a download",
     "steps": "generator updates (each after n_critic discriminator updates); for classifier: epochs",
@@ -47,7 +49,10 @@ HELP = {
     "image_size": "image folders: images are centre-cropped and resized to this (built-in datasets keep theirs); "
     "pix2pix: the resolution (default 128); srgan: the high-resolution training crop (default 128)",
     "batch_size": "images per step; unset: 128, or 16 for pix2pix and srgan",
-    "g_blocks": "srgan: residual blocks of the generator",
+    "g_blocks": "srgan / cyclegan: residual blocks of the generator (unset: 8, or 6 for cyclegan)",
+    "cycle_weight": "cyclegan: lambda, the weight of the cycle-consistency L1 loss",
+    "identity_weight": "cyclegan: weight of the identity loss as a multiple of lambda (0 turns it off)",
+    "pool_size": "cyclegan: generated images kept in the history the discriminators see (0: only the newest)",
     "g_max_channels": "pix2pix: the U-Net's widest level; stylegan: the widest layers of G and D (unset: 128, or 256 "
     "for stylegan)",
     "latent_dim": "size of z (and, for stylegan, of w); unset: 100, or 256 for stylegan",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-FAMILIES = ("dcgan", "wgan-gp", "cgan", "pix2pix", "srgan", "stylegan")
+FAMILIES = ("dcgan", "wgan-gp", "cgan", "pix2pix", "srgan", "stylegan", "cyclegan")
 _ADAM_GAN = {"lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999, "n_critic": 1}
 # Literature defaults: DCGAN (Radford et al.), WGAN-GP (Gulrajani et al., Algorithm 1), pix2pix (Isola et al.),
 # SRGAN (Ledig et al.; Adam with beta1 0.9) with pix2pix-sized batches for a CPU. Fields a family leaves
@@ -24,11 +24,15 @@ FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
         "lr_g": 2e-3, "lr_d": 2e-3, "beta1": 0.0, "beta2": 0.99, "n_critic": 1, "dataset": "avatars",
         "batch_size": 32, "image_size": 64, "latent_dim": 256, "g_channels": 64, "g_max_channels": 256,
     },
+    # CycleGAN (Zhu et al. 2017): Adam(2e-4, 0.5); the ResNet generator at 32 channels and 6 blocks for a CPU.
+    "cyclegan": {
+        **_ADAM_GAN, "dataset": "hair-avatars", "batch_size": 1, "image_size": 64, "g_channels": 32, "g_blocks": 6,
+    },
 }  # fmt: skip
 # Fields that must match when a run is resumed; the rest (steps, intervals, rates) may change.
 RUN_IDENTITY = (
     "family", "dataset", "image_size", "channels", "latent_dim", "g_channels", "d_channels", "batch_size",
-    "g_blocks", "g_max_channels", "scale", "init_from", "mapping_layers",
+    "g_blocks", "g_max_channels", "scale", "init_from", "mapping_layers", "pool_size",
 )  # fmt: skip
 
 
@@ -47,7 +51,7 @@ class TrainConfig:
     latent_dim: int | None = None
     g_channels: int | None = None
     d_channels: int = 64
-    g_blocks: int = 8  # srgan: residual blocks
+    g_blocks: int | None = None  # srgan (default 8), cyclegan (default 6): residual blocks
     g_max_channels: int | None = None  # pix2pix: the U-Net's widest level; stylegan: the widest layers
     mapping_layers: int = 8  # stylegan: depth of the mapping network z -> w
     scale: int = 4  # srgan: upscaling factor
@@ -67,6 +71,9 @@ class TrainConfig:
     r1_every: int = 16  # stylegan: lazy regularisation, the R1 penalty every this many steps
     mixing_prob: float = 0.9  # stylegan: share of batches trained with two latents (style-mixing regularisation)
     augment: str = ""  # stylegan: DiffAugment policy for D's inputs, e.g. "color,translation,cutout"
+    cycle_weight: float = 10.0  # cyclegan: lambda of the cycle-consistency loss
+    identity_weight: float = 0.5  # cyclegan: the identity loss's weight, as a multiple of cycle_weight
+    pool_size: int = 50  # cyclegan: generated images kept to show the discriminators (0: only the newest)
     ema_decay: float = 0.999
     seed: int = 0
     log_every: int = 50
@@ -83,7 +90,13 @@ class TrainConfig:
         for key, value in FAMILY_DEFAULTS[self.family].items():
             if getattr(self, key) is None:
                 setattr(self, key, value)
-        for key, value in {"image_size": 32, "latent_dim": 100, "g_channels": 32, "g_max_channels": 128}.items():
+        for key, value in {
+            "image_size": 32,
+            "latent_dim": 100,
+            "g_channels": 32,
+            "g_max_channels": 128,
+            "g_blocks": 8,
+        }.items():
             if getattr(self, key) is None:
                 setattr(self, key, value)
         if self.steps < 1 or self.batch_size < 1:

@@ -18,6 +18,7 @@ from ..imaging import grid_image
 from ..models import DCGANDiscriminator, DCGANGenerator, ProjectionDiscriminator
 from .base import BaseTrainer, BatchSampler, init_weights
 from .config import TrainConfig
+from .cyclegan import CycleGANTrainer
 from .ema import make_ema, recalibrate_batchnorm, update_ema
 from .losses import d_bce_loss, d_wasserstein_loss, g_nonsaturating_loss, g_wasserstein_loss, gradient_penalty
 from .paired import Pix2PixTrainer, SRGANTrainer
@@ -180,9 +181,12 @@ class GANTrainer(BaseTrainer):
 
 
 def make_trainer(cfg: TrainConfig, command: str | None = None) -> BaseTrainer:
-    trainer = {"pix2pix": Pix2PixTrainer, "srgan": SRGANTrainer, "stylegan": StyleGANTrainer}.get(
-        cfg.family, GANTrainer
-    )
+    trainer = {
+        "pix2pix": Pix2PixTrainer,
+        "srgan": SRGANTrainer,
+        "stylegan": StyleGANTrainer,
+        "cyclegan": CycleGANTrainer,
+    }.get(cfg.family, GANTrainer)
     return trainer(cfg, command)
 
 
