@@ -153,8 +153,8 @@ def generator_losses(
 class CycleGANTrainer(BaseTrainer):
     def build(self) -> None:
         cfg = self.cfg
-        if cfg.image_size % 4:
-            raise ValueError(f"cyclegan needs --image-size divisible by 4, got {cfg.image_size}")
+        if cfg.image_size % 4 or cfg.image_size < 32:  # the PatchGAN's four 4x4 convolutions need 32 px
+            raise ValueError(f"cyclegan needs --image-size >= 32 and divisible by 4, got {cfg.image_size}")
         self.data = load_unpaired_dataset(cfg.dataset, data_root=cfg.data_root, image_size=cfg.image_size)
         self.g = CycleGANGenerators(
             channels=self.data.channels, base_channels=cfg.g_channels, num_blocks=cfg.g_blocks, norm="instance"
@@ -266,7 +266,7 @@ class CycleGANTrainer(BaseTrainer):
 
     @torch.no_grad()
     def save_samples(self, path: Path) -> None:
-        """Eight columns (four of A, four of B); rows: the input, its translation, the cycle back, and for
+        """Up to eight columns (four of A, four of B); rows: the input, its translation, the cycle back, and for
         rendered data the true counterpart."""
         real_a, real_b, true_b, true_a = self._sample_inputs()
         g, training = self.generator, self.generator.training
@@ -280,7 +280,7 @@ class CycleGANTrainer(BaseTrainer):
         if true_b is not None and true_a is not None:
             rows.append(torch.cat([true_b, true_a]))
         path.parent.mkdir(parents=True, exist_ok=True)
-        grid_image(torch.cat(rows).float(), nrow=8).save(path)
+        grid_image(torch.cat(rows).float(), nrow=len(rows[0])).save(path)
 
     def export_model(self, directory: Path, training: dict[str, Any]) -> None:
         self.save_model(
