@@ -39,6 +39,13 @@ added with GAN_DEMO_MODELS="path/one:user/repo". Each tab's main action is a pub
     uploaded drawing, "picture" the edges extracted from the uploaded picture. The three images are enlarged
     (nearest neighbour) to at least 256 px; the L1-only image is None when no L1-only model of the same size
     and dataset is installed.
+/cyclegan (image, direction "AtoB"|"BtoA", model = the first CycleGAN) -> (translated, reconstructed, notes)
+    client.predict(handle_file("avatar.png"), "AtoB", api_name="/cyclegan")   # black hair -> blonde hair
+    client.predict(handle_file("avatar.png"), "BtoA", "cyclegan-hair-avatars", api_name="/cyclegan")
+    The image (PNG/JPEG/GIF/WebP/BMP/TIFF, at most 2048 x 2048 pixels; transparent = white) is centre-cropped to a
+    square and resized to the model's size (64 px); "reconstructed" is the translation translated back (the cycle).
+    Both images are enlarged (nearest neighbour) to at least 256 px. The notes (Markdown) give the cycle's PSNR,
+    and for a shipped held-out example also the PSNR against its true counterpart.
 
 Bad values are answered with a gr.Error (gradio_client raises AppError) in English, or in Chinese when the
 request's Accept-Language starts with zh; the server keeps serving.
@@ -59,6 +66,7 @@ from PIL import Image
 from gan_demo import imaging, ops
 from gan_demo.checkpoint import DEFAULT_CHECKPOINT_DIR, LoadedModel, ModelRegistry
 from gan_demo.ui import checks
+from gan_demo.ui.cyclegan import CycleGANTab
 from gan_demo.ui.stylemix import StyleMixTab
 from gan_demo.ui.superres import SuperResolutionTab
 from gan_demo.ui.text import class_label, error, i18n
@@ -81,6 +89,7 @@ CONDITIONAL = registry.names(conditional=True)
 superres = SuperResolutionTab(registry)
 translation = TranslationTab(registry)
 stylemix = StyleMixTab(registry)
+cyclegan = CycleGANTab(registry)
 # Whether the sampling tabs open on a StyleGAN (then the ψ sweep shows and W space can be chosen).
 STYLE_FIRST = bool(UNCONDITIONAL) and UNCONDITIONAL[0] in stylemix.names
 
@@ -337,6 +346,10 @@ with gr.Blocks(title="GAN Playground · GAN 实验室") as demo:
         with gr.Tab(i18n("tab_translate")) as translate_tab:
             translation.build(_model_choices, translate_tab)
 
+        if cyclegan.available():
+            with gr.Tab(i18n(cyclegan.title_key)):
+                cyclegan.build()
+
     # A workshop opens on results, not on empty boxes.
     if UNCONDITIONAL:
         demo.load(sample, s_inputs, s_out, api_visibility="private").success(
@@ -348,6 +361,8 @@ with gr.Blocks(title="GAN Playground · GAN 实验室") as demo:
     stylemix.load(demo)
     if translation.opens_on_result:  # (super-resolution waits for a click: seconds of CPU per visitor)
         demo.load(translation.translate, translation.inputs, translation.outputs, api_visibility="private")
+    if cyclegan.available():
+        cyclegan.load(demo)
 
 
 # show_error: Gradio's own input checks (e.g. text sent for a number) reach the client as a message.

@@ -28,8 +28,9 @@ from .models import ARCHITECTURES
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
 HUB_REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")  # "user/repo"; a path like "/models" is not one
-# What a generator does: noise -> image, low -> high resolution, or one image -> another.
-TASKS = ("sample", "super-resolution", "translation")
+# What a generator does: noise -> image, low -> high resolution, one image -> another (paired), or both ways
+# between two domains learnt from unpaired images (CycleGAN).
+TASKS = ("sample", "super-resolution", "translation", "unpaired-translation")
 DEFAULT_CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
 
 

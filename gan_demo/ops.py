@@ -421,6 +421,8 @@ def translate(model: nn.Module, conditions: np.ndarray | torch.Tensor) -> torch.
 
 def fit_crop(pixels: np.ndarray, size: int) -> np.ndarray:
     """(H, W, 3) uint8 -> (size, size, 3): centre-cropped to a square and resized, as the training images were."""
+    if pixels.shape[:2] == (size, size):
+        return pixels
     return np.asarray(ImageOps.fit(Image.fromarray(pixels), (size, size), Image.BICUBIC))
 
 

@@ -15,12 +15,13 @@ on), each direction A -> B (black -> blonde hair) and B -> A is measured on --co
 Examples (from the repository root):
     python scripts/evaluate_cyclegan.py
     python scripts/evaluate_cyclegan.py --model runs/cyclegan/model --count 100    # a quick look at a run
-    python scripts/evaluate_cyclegan.py --update-card   # into checkpoints/cyclegan-hair-avatars' card
+    python scripts/evaluate_cyclegan.py --update-card --examples 4   # the card, and the app's examples
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import sys
 import time
@@ -52,6 +53,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--count", type=int, default=500, help="held-out avatars per direction")
     parser.add_argument("--tolerance", type=float, default=24.0, help="naive baseline: RGB distance to the hair colour")
     parser.add_argument("--update-card", action="store_true", help="write the metrics into --model's card")
+    parser.add_argument(
+        "--examples",
+        type=int,
+        default=0,
+        help="also copy the first N held-out avatars of each domain, and their counterparts, into --model/examples "
+        "(the app's examples: A_<seed>.png, B_<seed>.png, counterparts/)",
+    )
     return parser.parse_args(argv)
 
 
@@ -121,6 +129,18 @@ def evaluate_direction(model: torch.nn.Module, classifier: Any, data: Path, dire
     return {k: round(v, 4) for k, v in r.items()}
 
 
+def write_examples(data: Path, folder: Path, count: int) -> None:
+    """The first `count` held-out avatars of each domain as <domain>_<seed>.png, counterparts/ beside them."""
+    (folder / "counterparts").mkdir(parents=True, exist_ok=True)
+    for domain in HAIR_DOMAINS:
+        for path in sorted((data / f"test{domain}").glob("*.png"))[:count]:
+            shutil.copyfile(path, folder / f"{domain}_{path.name}")
+            shutil.copyfile(
+                data / f"test{domain}_counterpart" / path.name, folder / "counterparts" / f"{domain}_{path.name}"
+            )
+    print(f"wrote {2 * count} examples and their counterparts into {folder}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     torch.set_num_threads(max(1, torch.get_num_threads()))
@@ -152,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
         flat.update({f"{d}_{k}": v for d, r in results.items() for k, v in r.items()})
         write_metrics(args.model, flat)
         print(f"\nwrote the metrics into {args.model}/config.json and README.md")
+    if args.examples:
+        write_examples(args.data, args.model / "examples", args.examples)
     return 0
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 import train as train_script
+from conftest import TINY_CYCLEGAN, unpaired_domains
 from PIL import Image
 
 from gan_demo import ops
@@ -26,9 +27,8 @@ from gan_demo.training.cyclegan import (
 from gan_demo.training.losses import d_least_squares_loss, g_least_squares_loss
 from gan_demo.training.state import load_state
 
-TINY_CYCLEGAN = ["--family", "cyclegan", "--dataset", "folder", "--image-size", "32", "--g-channels", "4"]
-TINY_CYCLEGAN += ["--g-blocks", "1", "--d-channels", "4", "--batch-size", "2", "--log-every", "1"]
-TINY_CYCLEGAN += ["--checkpoint-every", "1", "--precision", "fp32", "--pool-size", "3"]
+TINY = [*TINY_CYCLEGAN, "--d-channels", "4", "--batch-size", "2", "--log-every", "1", "--checkpoint-every", "1"]
+TINY += ["--precision", "fp32", "--pool-size", "3"]
 
 
 # --- models ------------------------------------------------------------------------------------------------------
@@ -142,33 +142,15 @@ def test_cycle_and_identity_losses_on_known_generators(shift: float) -> None:
 # --- data and training runs ----------------------------------------------------------------------------------------
 
 
-def _domains(root: Path, n: int = 6) -> Path:
-    """CycleGAN's layout with a red square as domain A and a blue one as B; the test images have counterparts
-    (the square in the other colour)."""
-    rng = np.random.default_rng(0)
-    for folder, count, channel in (("trainA", n, 0), ("trainB", n, 2), ("testA", 2, 0), ("testB", 2, 2)):
-        (root / folder).mkdir(parents=True)
-        for i in range(count):
-            image = rng.integers(0, 80, (40, 40, 3), dtype=np.uint8)
-            x, y = rng.integers(0, 20, 2)
-            image[y : y + 16, x : x + 16, channel] = 230
-            Image.fromarray(image).save(root / folder / f"{i}.png")
-            if folder.startswith("test"):
-                (root / f"{folder}_counterpart").mkdir(exist_ok=True)
-                image[y : y + 16, x : x + 16] = image[y : y + 16, x : x + 16, ::-1]
-                Image.fromarray(image).save(root / f"{folder}_counterpart" / f"{i}.png")
-    return root
-
-
 def _train(out: Path, data: Path, *args: str, steps: int) -> Path:
     export = out.parent / f"{out.name}-model"
     argv = ["--out", str(out), "--export", str(export), "--steps", str(steps), "--data-root", str(data)]
-    assert train_script.main([*argv, *TINY_CYCLEGAN, *args]) == 0
+    assert train_script.main([*argv, *TINY, *args]) == 0
     return export
 
 
 def test_unpaired_folder_layout(tmp_path: Path) -> None:
-    data = load_unpaired_folder(_domains(tmp_path / "d"), image_size=16)
+    data = load_unpaired_folder(unpaired_domains(tmp_path / "d"), image_size=16)
     assert data.train_a.shape == (6, 3, 16, 16) and data.test_b.shape == (2, 3, 16, 16)
     assert data.counterpart_a.shape == data.counterpart_b.shape == (2, 3, 16, 16)
     assert data.domains == {"A": "A", "B": "B"}
@@ -183,7 +165,7 @@ def test_unpaired_folder_layout(tmp_path: Path) -> None:
 def test_cyclegan_resume_is_exact_and_the_export_translates_both_ways(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data = _domains(tmp_path / "domains")
+    data = unpaired_domains(tmp_path / "domains")
     straight = _train(tmp_path / "a", data, steps=4)
 
     train_step = CycleGANTrainer.train_step

@@ -16,7 +16,7 @@ from ..checkpoint import LoadedModel, ModelRegistry
 from .text import error, field_name
 
 # The tab that serves each kind of model, for "use the … tab" answers.
-TASK_TABS = {"super-resolution": "tab_superres", "translation": "tab_translate"}
+TASK_TABS = {"super-resolution": "tab_superres", "translation": "tab_translate", "unpaired-translation": "tab_cyclegan"}
 MAX_TRUNCATION = 2.0  # ψ: 0 (every seed the mean image) to 2 (twice as far from the mean as sampled)
 # Between the seeds of a list: commas (also the Chinese "，" and "、"), semicolons or white space.
 SEED_SEPARATORS = re.compile(r"[\s,;，、；]+")
