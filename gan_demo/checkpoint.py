@@ -9,10 +9,10 @@ looked up by name in `gan_demo.models.ARCHITECTURES`.
 
 from __future__ import annotations
 
-import inspect
 import json
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,21 +23,21 @@ from torch import nn
 
 from . import __version__
 from .device import pick_device
+from .kind import Kind, kind_of
 from .models import ARCHITECTURES
+from .models.config_mixin import ConfigMixin
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
 HUB_REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")  # "user/repo"; a path like "/models" is not one
-# What a generator does: noise -> image, low -> high resolution, one image -> another (paired), or both ways
-# between two domains learnt from unpaired images (CycleGAN).
-TASKS = ("sample", "super-resolution", "translation", "unpaired-translation")
 DEFAULT_CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
 
 
 def constructor_kwargs(model: nn.Module) -> dict[str, Any]:
-    """The keyword arguments that rebuild `model`; each is stored on it under its own name."""
-    names = inspect.signature(type(model).__init__).parameters
-    return {name: getattr(model, name) for name in names if name != "self"}
+    """The keyword arguments that rebuild `model`, as it recorded them (models.config_mixin.ConfigMixin)."""
+    if not isinstance(model, ConfigMixin):
+        raise ValueError(f"{type(model).__name__} does not record its constructor arguments: give it ConfigMixin")
+    return dict(model.init_kwargs)
 
 
 def save_model(model: nn.Module, directory: str | Path, **metadata: Any) -> Path:
@@ -97,8 +97,12 @@ class LoadedModel:
         return list(self.config.get("class_names", []))
 
     @property
+    def kind(self) -> Kind:
+        return kind_of(self.config)
+
+    @property
     def is_conditional(self) -> bool:
-        return getattr(self.model, "num_classes", 0) > 0
+        return self.kind is Kind.CONDITIONAL
 
 
 def is_generator_config(config: dict[str, Any]) -> bool:
@@ -136,14 +140,15 @@ class ModelRegistry:
                 added.append(directory.name)
         return added
 
-    def names(self, *, task: str | None = None, conditional: bool | None = None) -> list[str]:
-        """Model names, optionally only those for one task (TASKS), or only the class-conditional
-        (or only the unconditional) noise-to-image generators."""
-        names = list(self._dirs)
-        if conditional is not None:
-            task = "sample"
-            names = [n for n in names if (self.config(n)["kwargs"].get("num_classes", 0) > 0) == conditional]
-        return names if task is None else [n for n in names if self.config(n).get("task", "sample") == task]
+    def names(self, *, kind: Kind | Iterable[Kind] | None = None) -> list[str]:
+        """Model names, in the order they were added; optionally only those of one kind (or of any of several)."""
+        if kind is None:
+            return list(self._dirs)
+        kinds = {kind} if isinstance(kind, Kind) else set(kind)
+        return [n for n in self._dirs if self.kind(n) in kinds]
+
+    def kind(self, name: str) -> Kind:
+        return kind_of(self.config(name))
 
     def config(self, name: str) -> dict[str, Any]:
         return read_config(self.directory(name))

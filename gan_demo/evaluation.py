@@ -137,7 +137,7 @@ class AvatarClassifier(NamedTuple):
 
 
 def load_attribute_classifier(path: str | Path) -> AvatarClassifier:
-    """The avatar-attribute classifier checkpoint (scripts/train.py --family classifier --dataset avatars)."""
+    """The avatar-attribute classifier checkpoint (scripts/train_classifier.py --dataset avatars)."""
     model, config = load_model(path)
     if config.get("role") != "classifier" or config.get("architecture") != "AttributeClassifier":
         raise ValueError(f"{path} is not an avatar-attribute classifier ({config.get('architecture')!r})")

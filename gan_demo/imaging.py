@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +11,8 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 from torchvision.utils import make_grid
+
+from .errors import UserError
 
 # Images smaller than this are enlarged (nearest neighbour) so a 28 px sample is legible.
 DISPLAY_MIN_SIDE = 160
@@ -63,7 +64,7 @@ class DecodedImage:
     rgb: np.ndarray  # (H, W, 3) uint8; a grey image has three equal channels
     alpha: np.ndarray | None  # (H, W) uint8, or None when the image is fully opaque
     grayscale: bool  # no colour in the source: results should be shown grey too
-    notes: list[str] = field(default_factory=list)  # what decoding changed, in short English sentences
+    notes: list[str] = field(default_factory=list)  # what decoding changed: keys of gan_demo.ui.text.NOTES
 
     @property
     def size(self) -> tuple[int, int]:
@@ -74,10 +75,10 @@ class DecodedImage:
 def decode_upload(source: str | Path | bytes | Image.Image, *, max_pixels: int) -> DecodedImage:
     """Decode an upload (a path, its bytes, or an image PIL already opened) for the models.
 
-    Raises ValueError with a message fit for the user when the image has more than `max_pixels`
-    pixels (checked from the header, before any pixel is decoded) or is not a readable image in one of
-    UPLOAD_FORMATS (corrupt, truncated, another format). Animated images give their first frame;
-    the EXIF orientation is applied; 16/32-bit greys are scaled to 8 bits; CMYK and palettes become
+    Raises UserError "too_large" (values name, size, pixels, limit) when the image has more than `max_pixels`
+    pixels (checked from the header, before any pixel is decoded), or "unreadable" (name) when it is not a
+    readable image in one of UPLOAD_FORMATS (corrupt, truncated, another format). Animated images give their
+    first frame; the EXIF orientation is applied; 16/32-bit greys are scaled to 8 bits; CMYK and palettes become
     RGB; transparency is returned as `alpha` (None when there is none or it is fully opaque).
     """
     if max_pixels < 1:
@@ -87,13 +88,13 @@ def decode_upload(source: str | Path | bytes | Image.Image, *, max_pixels: int) 
         return _decode(source, name, max_pixels)
     try:
         img = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source, formats=UPLOAD_FORMATS)
-    except Image.DecompressionBombError as err:  # far above any sane max_pixels: say so in our own terms
-        pixels = re.search(r"\((\d+) pixels\)", str(err))
-        raise ValueError(_too_large(name, max_pixels, int(pixels[1]) if pixels else None)) from None
+    except Image.DecompressionBombError:  # far above any sane max_pixels; Pillow read the size from the header
+        side = math.isqrt(max_pixels)
+        raise UserError("too_large", name=name, size=f"> {side} × {side}", pixels=None, limit=max_pixels) from None
     except FileNotFoundError:
         raise
     except Exception as err:  # Pillow raises many kinds on hostile files; none of them may reach the user raw
-        raise ValueError(_unreadable(name)) from err
+        raise UserError("unreadable", name=name) from err
     with img:
         return _decode(img, name, max_pixels)
 
@@ -101,40 +102,29 @@ def decode_upload(source: str | Path | bytes | Image.Image, *, max_pixels: int) 
 def _decode(img: Image.Image, name: str, max_pixels: int) -> DecodedImage:
     width, height = img.size  # from the header: Image.open decodes no pixels
     if width * height > max_pixels:
-        raise ValueError(_too_large(name, max_pixels, width * height, f"{width}x{height}"))
+        raise UserError("too_large", name=name, size=f"{width} × {height}", pixels=width * height, limit=max_pixels)
     notes = []
     try:
         if getattr(img, "is_animated", False):
             img.seek(0)
-            notes.append("animated image: only the first frame was used")
+            notes.append("upload_animated")
         img.load()  # decodes the pixels: a truncated or corrupt file fails here
         if img.getexif().get(_EXIF_ORIENTATION, 1) in range(2, 9):
-            notes.append("EXIF orientation applied")
+            notes.append("upload_exif")
         img = ImageOps.exif_transpose(img)
         if img.mode in _HIGH_BIT_GREY:
-            notes.append(f"{16 if img.mode.startswith('I;16') else 32}-bit image converted to 8-bit")
+            notes.append(f"upload_{16 if img.mode.startswith('I;16') else 32}_bit")
         elif img.mode == "CMYK":
-            notes.append("CMYK image converted to RGB")
+            notes.append("upload_cmyk")
         img = _eight_bit(img)
     except MemoryError:
         raise
     except Exception as err:
-        raise ValueError(_unreadable(name)) from err
+        raise UserError("unreadable", name=name) from err
     alpha = np.array(img.getchannel("A")) if img.mode in ("LA", "RGBA") else None
     if alpha is not None and alpha.min() == 255:
         alpha = None  # opaque: no transparency worth carrying through
     return DecodedImage(np.array(img.convert("RGB")), alpha, img.mode in ("L", "LA"), notes)
-
-
-def _too_large(name: str, max_pixels: int, pixels: int | None, size: str | None = None) -> str:
-    actual = f"{pixels / 1e6:.1f} megapixels" if pixels else "too large"
-    actual = f"{size} ({actual})" if size else actual
-    limit = f"{max_pixels / 1e6:.1f} megapixels ({max_pixels:,} pixels)"
-    return f"{name} is {actual}, above the limit of {limit}: please upload a smaller image"
-
-
-def _unreadable(name: str) -> str:
-    return f"{name} is not a readable image (corrupt, truncated, or not one of {', '.join(UPLOAD_FORMATS)})"
 
 
 def from_uint8(pixels: np.ndarray) -> torch.Tensor:

@@ -50,10 +50,11 @@ from served_app import AppUnavailable, running_app  # noqa: E402  (scripts/serve
 from gan_demo import ops  # noqa: E402
 from gan_demo.checkpoint import DEFAULT_CHECKPOINT_DIR, LoadedModel, ModelRegistry  # noqa: E402
 from gan_demo.data import DEBIAN_FASHION_MNIST  # noqa: E402
+from gan_demo.kind import NOISE_TO_IMAGE  # noqa: E402
 from gan_demo.models import DCGANDiscriminator, DCGANGenerator  # noqa: E402
 from gan_demo.training.base import init_weights  # noqa: E402
 from gan_demo.training.config import TrainConfig  # noqa: E402
-from gan_demo.training.loop import GANTrainer  # noqa: E402
+from gan_demo.training.dcgan import GANTrainer  # noqa: E402
 from gan_demo.training.report import describe_hardware  # noqa: E402
 
 SECTIONS = ("sampling", "superres", "translation", "stylemix", "cyclegan", "training", "startup", "endpoints")
@@ -134,7 +135,7 @@ def sampler(loaded: LoadedModel) -> Callable[[list[int]], torch.Tensor]:
 
 
 def bench_sampling(registry: ModelRegistry, repeats: int) -> list[Row]:
-    return [bench_sampler(name, sampler(registry.get(name)), repeats) for name in registry.names(task="sample")]
+    return [bench_sampler(name, sampler(registry.get(name)), repeats) for name in registry.names(kind=NOISE_TO_IMAGE)]
 
 
 def bench_sampler(name: str, draw: Callable[[list[int]], torch.Tensor], repeats: int) -> Row:
@@ -618,7 +619,7 @@ def main(argv: list[str] | None = None) -> int:
     for section in args.only:
         try:
             if section == "sampling":
-                if not registry.names(task="sample"):
+                if not registry.names(kind=NOISE_TO_IMAGE):
                     skipped.append(f"sampling: skipped, no generator checkpoints under {args.checkpoints}")
                 rows += bench_sampling(registry, repeats(section))
             elif section == "superres":

@@ -43,6 +43,7 @@ from gan_demo.data import to_model_range  # noqa: E402
 from gan_demo.data.avatars import load_avatars  # noqa: E402
 from gan_demo.data.photos import load_photos, read_manifest  # noqa: E402
 from gan_demo.imaging import grid_image  # noqa: E402
+from gan_demo.kind import Kind  # noqa: E402
 from gan_demo.training.report import write_model_card  # noqa: E402
 
 CROP = 96  # side of the zoomed crops in comparison.png (original pixels)
@@ -88,7 +89,7 @@ def as_tensor(images: list[np.ndarray]) -> torch.Tensor:
 
 
 def evaluate_superres(registry: ModelRegistry, photos_root: Path) -> dict[str, dict[str, Any]]:
-    names = registry.names(task="super-resolution")
+    names = registry.names(kind=Kind.SUPER_RESOLUTION)
     if not names:
         return {}
     titles = [Path(p["file"]).stem for p in read_manifest(photos_root)["photos"] if p["split"] == "eval"]
@@ -148,7 +149,7 @@ def evaluate_translation(
 ) -> dict[str, dict[str, Any]]:
     """L1 and PSNR of every translation model on the held-out avatars; with a classifier, the Fréchet distance in
     its features, and with other real avatars in `floor_root`, its floor (as "frechet_distance_floor")."""
-    names = registry.names(task="translation")
+    names = registry.names(kind=Kind.TRANSLATION)
     if not names:
         return {}
     avatars = load_avatars(avatars_root)

@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+import gradio as gr
 import numpy as np
 import pytest
 from gradio_client import Client
 from PIL import Image, ImageDraw
 
+from gan_demo.checkpoint import ModelRegistry
+from gan_demo.ui.conditional import ConditionalTab
+from gan_demo.ui.cyclegan import CycleGANTab
+from gan_demo.ui.interpolate import InterpolateTab
+from gan_demo.ui.sample import SWEEP_PSIS, SampleTab
+from gan_demo.ui.stylemix import StyleMixTab
+from gan_demo.ui.superres import SuperResolutionTab
+from gan_demo.ui.translate import TranslationTab
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT))
 
 import train as train_script  # noqa: E402  (scripts/train.py)
 from served_app import running_app  # noqa: E402  (scripts/served_app.py)
+
+import app as app_module  # noqa: E402  (app.py)
 
 TINY = ["--g-channels", "4", "--d-channels", "8", "--batch-size", "8", "--latent-dim", "16", "--log-every", "1"]
 # Image-to-image models: 32 px, a few channels. fp32: on a CPU, bf16 autocast makes the U-Net's
@@ -177,19 +190,30 @@ def server(app_checkpoints: Path, tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 @pytest.fixture(scope="session")
-def app(app_checkpoints: Path) -> Any:
-    """app.py imported under its own module name with the tiny models added (any other import of app is untouched)."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("GAN_DEMO_MODELS", str(app_checkpoints))
-        spec = importlib.util.spec_from_file_location("gan_demo_app_under_test", ROOT / "app.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    assert {"tiny-dcgan", "tiny-wgan-gp", "tiny-stylegan"} <= set(module.UNCONDITIONAL)
-    assert "tiny-cgan" in module.CONDITIONAL
-    assert {"tiny-srresnet", "tiny-srgan"} <= set(module.superres.names)
-    assert {"tiny-pix2pix", "tiny-l1"} <= set(module.translation.names)
-    assert "tiny-cyclegan" in module.cyclegan.names
-    return module
+def app(app_checkpoints: Path) -> SimpleNamespace:
+    """The app's tabs over a registry of every tiny model, for calling handlers in-process: `app.sample` etc.
+    are the tabs' handlers, `app.stylemix`, `app.superres`, `app.translation` and `app.cyclegan` the tabs themselves."""
+    registry = ModelRegistry([app_checkpoints], device="cpu")
+    assert isinstance(app_module.build_demo(registry), gr.Blocks)
+    sampling, interpolation, conditional = SampleTab(registry), InterpolateTab(registry), ConditionalTab(registry)
+    app = SimpleNamespace(
+        registry=registry,
+        sample=sampling.sample,
+        truncation_sweep=sampling.truncation_sweep,
+        SWEEP_PSIS=SWEEP_PSIS,
+        interpolate=interpolation.interpolate,
+        conditional=conditional.conditional,
+        stylemix=StyleMixTab(registry),
+        superres=SuperResolutionTab(registry),
+        translation=TranslationTab(registry),
+        cyclegan=CycleGANTab(registry),
+    )
+    assert {"tiny-dcgan", "tiny-wgan-gp", "tiny-stylegan"} <= set(sampling.names)
+    assert "tiny-cgan" in conditional.names
+    assert {"tiny-srresnet", "tiny-srgan"} <= set(app.superres.names)
+    assert {"tiny-pix2pix", "tiny-l1"} <= set(app.translation.names)
+    assert "tiny-cyclegan" in app.cyclegan.names
+    return app
 
 
 @pytest.fixture(scope="session")
@@ -206,28 +230,32 @@ def client(server: str, downloads: Path) -> Client:
     return make_client(server, downloads)
 
 
-def run_concurrently(calls: list[Callable[[], Any]], timeout: float = 240) -> list[Any]:
-    """Start every call at the same moment, each in its own thread; their results in order (or the first error)."""
+def call(client: Client, api_name: str, *args: Any, **kwargs: Any) -> Any:
+    """One request through gradio_client, waiting at most CALL_TIMEOUT_S."""
+    return client.submit(*args, api_name=api_name, **kwargs).result(timeout=CALL_TIMEOUT_S)
+
+
+def concurrently(
+    url: str, downloads: Path, requests: list[Callable[[Client], Any]], timeout_s: float = CALL_TIMEOUT_S + 60
+) -> list[Any]:
+    """Each request on its own client and thread, all let go at once; their results in order (any error raised)."""
+    clients = [make_client(url, downloads) for _ in requests]
     results: dict[int, Any] = {}
     errors: list[BaseException] = []
-    start = threading.Barrier(len(calls))
+    start = threading.Barrier(len(requests))
 
     def worker(i: int) -> None:
         try:
             start.wait(timeout=60)
-            results[i] = calls[i]()
+            results[i] = requests[i](clients[i])
         except BaseException as err:  # noqa: BLE001 (reported by the main thread)
             errors.append(err)
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(calls))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=timeout)
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(requests))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout_s)
     assert not errors, errors
-    return [results[i] for i in range(len(calls))]
-
-
-def call(client: Client, api_name: str, *args: Any, **kwargs: Any) -> Any:
-    """One request through gradio_client, waiting at most CALL_TIMEOUT_S."""
-    return client.submit(*args, api_name=api_name, **kwargs).result(timeout=CALL_TIMEOUT_S)
+    assert sorted(results) == list(range(len(requests)))
+    return [results[i] for i in range(len(requests))]

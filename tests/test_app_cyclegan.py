@@ -14,7 +14,7 @@ from typing import Any
 import gradio as gr
 import numpy as np
 import pytest
-from conftest import TINY_SIDE, ZH, call, make_client, run_concurrently
+from conftest import TINY_SIDE, ZH, call, concurrently, make_client
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
@@ -83,10 +83,10 @@ def test_uploads_of_any_shape_and_transparency(client: Client, files: dict[str, 
 
 def test_concurrent_requests_match_sequential_ones(server: str, downloads: Path, files: dict[str, str]) -> None:
     inputs = [(files["photo"], "AtoB"), (files["wide"], "BtoA"), (files["example_a"], "AtoB"), (files["rgba"], "BtoA")]
-    clients = [make_client(server, downloads) for _ in inputs]
-    results = run_concurrently([lambda i=i: run(clients[i], *inputs[i]) for i in range(len(inputs))])
+    results = concurrently(server, downloads, [lambda client, i=i: run(client, *inputs[i]) for i in range(len(inputs))])
+    alone_client = make_client(server, downloads)
     for i, (path, direction) in enumerate(inputs):
-        alone = run(clients[0], path, direction)
+        alone = run(alone_client, path, direction)
         for a, b in zip(results[i][:2], alone[:2], strict=True):
             np.testing.assert_array_equal(pixels(a), pixels(b))
 

@@ -8,7 +8,7 @@ that JSON (and so gradio_client) cannot carry.
 from __future__ import annotations
 
 import math
-import threading
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -16,7 +16,7 @@ from typing import Any
 import gradio as gr
 import numpy as np
 import pytest
-from conftest import CALL_TIMEOUT_S, ZH, call, make_client
+from conftest import CALL_TIMEOUT_S, ZH, call, concurrently, make_client
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 from PIL import Image
@@ -134,29 +134,14 @@ def test_conditional_same_seed_same_pixels(client: Client) -> None:
 
 def test_concurrent_requests_match_sequential_ones(server: str, downloads: Path) -> None:
     seeds = [1000 + 17 * i for i in range(6)]
-    clients = [make_client(server, downloads) for _ in seeds]
-    results: dict[int, Any] = {}
-    errors: list[BaseException] = []
-    start = threading.Barrier(len(seeds))
 
-    def worker(c: Client, seed: int) -> None:
-        try:
-            start.wait(timeout=60)
-            results[seed] = call(c, "/sample", "tiny-dcgan", seed, 3, 0.9)
-        except BaseException as err:  # noqa: BLE001 (reported by the main thread)
-            errors.append(err)
+    def sample(seed: int, client: Client) -> Any:
+        return call(client, "/sample", "tiny-dcgan", seed, 3, 0.9)
 
-    threads = [threading.Thread(target=worker, args=(c, s)) for c, s in zip(clients, seeds, strict=True)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=CALL_TIMEOUT_S + 60)
-    assert not errors, errors
-    assert sorted(results) == seeds
-
-    alone = clients[0]
+    results = dict(zip(seeds, concurrently(server, downloads, [partial(sample, s) for s in seeds]), strict=True))
+    alone = make_client(server, downloads)
     for seed in seeds:
-        expected = call(alone, "/sample", "tiny-dcgan", seed, 3, 0.9)
+        expected = sample(seed, alone)
         assert [i["caption"] for i in results[seed]] == [i["caption"] for i in expected]
         for a, b in zip(gallery_pixels(results[seed]), gallery_pixels(expected), strict=True):
             np.testing.assert_array_equal(a, b)

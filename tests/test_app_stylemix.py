@@ -6,7 +6,7 @@ requests go through gradio_client to the session's `python app.py`, the last tes
 
 from __future__ import annotations
 
-import threading
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -15,7 +15,7 @@ import gradio as gr
 import numpy as np
 import pytest
 import torch
-from conftest import CALL_TIMEOUT_S, ZH, call, make_client
+from conftest import ZH, call, concurrently, make_client
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 from PIL import Image
@@ -133,27 +133,14 @@ def test_concurrent_requests_match_sequential_ones(server: str, downloads: Path)
         ("9, 10, 11", "12", "coarse", "none"),
         ("13, 14", "15, 16", "custom", "random"),
     ]
-    clients = [make_client(server, downloads) for _ in requests]
-    results: dict[int, tuple[str, str]] = {}
-    errors: list[BaseException] = []
-    start = threading.Barrier(len(requests))
 
-    def worker(i: int) -> None:
-        rows, columns, layers, noise = requests[i]
-        try:
-            start.wait(timeout=60)
-            results[i] = style_mix(clients[i], rows, columns, layers, 1, 4, 0.8, noise)
-        except BaseException as err:  # noqa: BLE001 (reported by the main thread)
-            errors.append(err)
+    def mix(rows: str, columns: str, layers: str, noise: str, client: Client) -> tuple[str, str]:
+        return style_mix(client, rows, columns, layers, 1, 4, 0.8, noise)
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(requests))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=CALL_TIMEOUT_S + 60)
-    assert not errors, errors
-    for i, (rows, columns, layers, noise) in enumerate(requests):
-        grid, caption = style_mix(clients[0], rows, columns, layers, 1, 4, 0.8, noise)
+    results = concurrently(server, downloads, [partial(mix, *request) for request in requests])
+    alone = make_client(server, downloads)
+    for i, request in enumerate(requests):
+        grid, caption = mix(*request, alone)
         assert Path(results[i][0]).read_bytes() == Path(grid).read_bytes()
         assert results[i][1] == caption
 

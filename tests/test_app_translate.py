@@ -7,7 +7,7 @@ the shipped avatar models take 1 channel, which the in-process tests cover with 
 from __future__ import annotations
 
 import math
-import threading
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 import gradio as gr
 import numpy as np
 import pytest
-from conftest import TINY_SIDE, ZH, call, make_client
+from conftest import TINY_SIDE, ZH, call, concurrently, make_client
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image, ImageDraw
@@ -129,27 +129,12 @@ def test_picture_is_turned_into_edges_first(client: Client, files: dict[str, str
 
 def test_concurrent_requests_match_sequential_ones(server: str, downloads: Path, files: dict[str, str]) -> None:
     inputs = [files[k] for k in ("drawing", "drawing2", "rgba", "wide")]
-    clients = [make_client(server, downloads) for _ in inputs]
-    results: dict[int, Any] = {}
-    errors: list[BaseException] = []
-    start = threading.Barrier(len(inputs))
-
-    def worker(i: int) -> None:
-        try:
-            start.wait(timeout=60)
-            results[i] = translate_sketch(clients[i], inputs[i])
-        except BaseException as err:  # noqa: BLE001 (reported by the main thread)
-            errors.append(err)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(inputs))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=240)
-    assert not errors, errors
+    requests = [partial(translate_sketch, path=path) for path in inputs]
+    results = concurrently(server, downloads, requests, timeout_s=240)
+    alone = make_client(server, downloads)
     for i, path in enumerate(inputs):
-        alone = translate_sketch(clients[0], path)
-        for a, b in zip(results[i][:3], alone[:3], strict=True):
+        expected = translate_sketch(alone, path)
+        for a, b in zip(results[i][:3], expected[:3], strict=True):
             np.testing.assert_array_equal(pixels(a), pixels(b))
 
 

@@ -11,6 +11,7 @@ from safetensors.torch import save_file
 
 from gan_demo import ops
 from gan_demo.checkpoint import ModelRegistry, load_model, read_config, save_model, write_config
+from gan_demo.kind import Kind
 from gan_demo.models import DCGANGenerator, FeatureClassifier
 
 
@@ -57,8 +58,8 @@ def test_registry_finds_generators_lazily_and_skips_classifiers(tmp_path: Path) 
     (tmp_path / "not-a-model").mkdir()
     registry = ModelRegistry([tmp_path], device="cpu")
     assert sorted(registry.names()) == ["cond", "uncond"]
-    assert registry.names(conditional=True) == ["cond"]
-    assert registry.names(conditional=False) == ["uncond"]
+    assert registry.names(kind=Kind.CONDITIONAL) == ["cond"]
+    assert registry.names(kind=(Kind.SAMPLER, Kind.STYLEGAN)) == ["uncond"]
     first = registry.get("uncond")
     assert registry.get("uncond") is first  # cached
     assert first.device.type == "cpu" and not first.is_conditional

@@ -17,6 +17,7 @@ from PIL import Image
 from gan_demo import ops
 from gan_demo.checkpoint import ModelRegistry, load_model
 from gan_demo.data.unpaired import load_unpaired_folder
+from gan_demo.kind import Kind
 from gan_demo.models import CycleGANGenerators, PatchDiscriminator, ResnetGenerator
 from gan_demo.training.cyclegan import (
     CycleGANTrainer,
@@ -200,7 +201,7 @@ def test_cyclegan_resume_is_exact_and_the_export_translates_both_ways(
     with Image.open(resumed / "samples.png") as samples:  # 4 rows: input, translation, cycle, counterpart
         assert samples.height == 4 * 32 + 5 * 2
     registry = ModelRegistry([resumed], device="cpu")
-    assert registry.names(task="unpaired-translation") == [resumed.name]
+    assert registry.names(kind=Kind.UNPAIRED_TRANSLATION) == [resumed.name]
     image = np.zeros((32, 32, 3), np.uint8)
     translated, reconstructed = ops.cycle_translate(registry.get(resumed.name).model, image, "BtoA")
     assert translated.shape == reconstructed.shape == (1, 3, 32, 32) and translated.abs().max() <= 1

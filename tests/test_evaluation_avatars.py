@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 import train as train_script
+import train_classifier as classifier_script
 
 from gan_demo import evaluation, ops
 from gan_demo.checkpoint import load_model, read_config, save_model
@@ -100,9 +101,9 @@ def test_attribute_cross_entropy_is_the_mean_over_attributes() -> None:
 def test_avatars_classifier_trains_from_prepared_folders(tmp_path: Path) -> None:
     train = write_avatars(tmp_path / "train", first_seed=0, count=32, size=32)
     test = write_avatars(tmp_path / "test", first_seed=1000, count=8, size=32)
-    argv = ["--family", "classifier", "--dataset", "avatars", "--data-root", str(train), "--test-root", str(test),
-            "--image-size", "16", "--steps", "1", "--batch-size", "8", "--export", str(tmp_path / "clf")]  # fmt: skip
-    assert train_script.main(argv) == 0
+    argv = ["--dataset", "avatars", "--data-root", str(train), "--test-root", str(test),
+            "--image-size", "16", "--epochs", "1", "--batch-size", "8", "--export", str(tmp_path / "clf")]  # fmt: skip
+    assert classifier_script.main(argv) == 0
     model, config = load_model(tmp_path / "clf")
     assert config["role"] == "classifier" and config["image_size"] == 16 and config["attributes"] == ATTRIBUTES
     per_attribute = config["metrics"]["test_accuracy_per_attribute"]
@@ -112,7 +113,7 @@ def test_avatars_classifier_trains_from_prepared_folders(tmp_path: Path) -> None
     assert model(torch.zeros(2, 3, 16, 16)).shape == (2, sum(CLASSES))
     overlapping = ["--test-root", str(train), "--export", str(tmp_path / "clf2")]
     with pytest.raises(ValueError, match="overlap"):
-        train_script.main([*argv[:-4], *overlapping])
+        classifier_script.main([*argv[:-4], *overlapping])
     with pytest.raises(SystemExit):  # --test-root belongs to the classifier
         train_script.parse_args(["--family", "dcgan", "--test-root", str(test)])
 

@@ -13,6 +13,7 @@ from PIL import Image
 
 from gan_demo import ops
 from gan_demo.checkpoint import ModelRegistry, load_model
+from gan_demo.kind import NOISE_TO_IMAGE, Kind
 from gan_demo.models import PatchDiscriminator, SRDiscriminator, SRResNet, UNetGenerator
 from gan_demo.training.paired import PairedTrainer
 from gan_demo.training.state import load_state
@@ -144,8 +145,8 @@ def test_srgan_stages_resume_exactly_and_the_gan_records_its_base(
     _assert_same_weights(straight, resumed)
 
     registry = ModelRegistry([psnr, resumed], device="cpu")
-    assert registry.names(task="super-resolution") == ["psnr-model", "b-model"]
-    assert registry.names(task="sample") == []
+    assert registry.names(kind=Kind.SUPER_RESOLUTION) == ["psnr-model", "b-model"]
+    assert registry.names(kind=NOISE_TO_IMAGE) == []
     gan, config = load_model(resumed)
     assert config["task"] == "super-resolution" and config["base_model"] == "psnr-model"
     base, _ = load_model(psnr)

@@ -12,12 +12,13 @@ import numpy as np
 import pytest
 import torch
 import train as train_script
+import train_classifier as classifier_script
 from conftest import ROOT, TINY, run_train
 from PIL import Image
 
 from gan_demo import ops
 from gan_demo.checkpoint import ModelRegistry, load_model
-from gan_demo.training import loop
+from gan_demo.training import dcgan
 from gan_demo.training.state import load_state, save_state
 
 
@@ -81,7 +82,7 @@ def test_non_finite_loss_stops_training_and_keeps_the_last_good_state(
     run_train(tmp_path, "dcgan", steps=2)
     state_path = tmp_path / "run-dcgan" / "state.pt"
     before = state_path.read_bytes()
-    monkeypatch.setattr(loop, "d_bce_loss", lambda *a, **k: torch.tensor(float("nan"), requires_grad=True))
+    monkeypatch.setattr(dcgan, "d_bce_loss", lambda *a, **k: torch.tensor(float("nan"), requires_grad=True))
     argv = ["--family", "dcgan", "--out", str(tmp_path / "run-dcgan"), "--steps", "4", "--resume", *TINY]
     assert train_script.main(argv) == 2
     assert "non-finite d_loss at step 3" in capsys.readouterr().err
@@ -128,9 +129,9 @@ def test_training_on_an_image_folder(tmp_path: Path, family: str) -> None:
 
 def test_classifier_family_trains_and_exports(tmp_path: Path) -> None:
     data = _image_folder(tmp_path / "data", per_class=8)
-    argv = ["--family", "classifier", "--dataset", "folder", "--data-root", str(data), "--image-size", "16",
-            "--channels", "1", "--steps", "1", "--batch-size", "4", "--export", str(tmp_path / "clf")]  # fmt: skip
-    assert train_script.main(argv) == 0
+    argv = ["--dataset", "folder", "--data-root", str(data), "--image-size", "16",
+            "--channels", "1", "--epochs", "1", "--batch-size", "4", "--export", str(tmp_path / "clf")]  # fmt: skip
+    assert classifier_script.main(argv) == 0
     model, config = load_model(tmp_path / "clf")
     assert config["role"] == "classifier" and 0 <= config["metrics"]["test_accuracy"] <= 1
     assert model(torch.zeros(2, 1, 16, 16)).shape == (2, 2)

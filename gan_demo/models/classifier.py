@@ -8,12 +8,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .config_mixin import ConfigMixin
 
-class FeatureClassifier(nn.Module):
+
+class FeatureClassifier(ConfigMixin, nn.Module):
     def __init__(self, *, image_channels: int = 1, num_classes: int = 10, feature_dim: int = 128) -> None:
         super().__init__()
         self.image_channels = image_channels
-        self.num_classes = num_classes
         self.feature_dim = feature_dim
 
         def block(cin: int, cout: int) -> list[nn.Module]:
@@ -36,7 +37,7 @@ class FeatureClassifier(nn.Module):
         return self.head(self.dropout(self.embed(images)))
 
 
-class AttributeClassifier(nn.Module):
+class AttributeClassifier(ConfigMixin, nn.Module):
     """A multi-attribute classifier for 64x64 RGB avatars: a shared CNN trunk and one linear head per attribute.
 
     The trunk's `feature_dim` penultimate features (`embed`) stand in for Inception's in the
@@ -51,10 +52,6 @@ class AttributeClassifier(nn.Module):
         super().__init__()
         if not attribute_classes or min(attribute_classes) < 2:
             raise ValueError(f"attribute_classes needs one or more attributes of 2+ classes, got {attribute_classes}")
-        self.attribute_classes = [int(n) for n in attribute_classes]
-        self.image_channels = image_channels
-        self.base_channels = base_channels
-        self.feature_dim = feature_dim
 
         def block(cin: int, cout: int, stride: int = 1) -> list[nn.Module]:
             return [nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU()]

@@ -23,7 +23,6 @@ class ProjectionDiscriminator(DCGANDiscriminator):
         num_classes: int = 10,
     ) -> None:
         super().__init__(image_size=image_size, image_channels=image_channels, base_channels=base_channels)
-        self.num_classes = num_classes
         flat = self.head.in_features
         self.class_embed = nn.Embedding(num_classes, flat)
         self.classifier = nn.Linear(flat, num_classes)

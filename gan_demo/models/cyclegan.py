@@ -15,6 +15,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .config_mixin import ConfigMixin
+
 NORMS = ("instance", "batch")
 DIRECTIONS = ("AtoB", "BtoA")  # the official repository's --direction values
 
@@ -48,7 +50,7 @@ class ResnetBlock(nn.Module):
         return x + self.conv_block(x)
 
 
-class ResnetGenerator(nn.Module):
+class ResnetGenerator(ConfigMixin, nn.Module):
     """Image (B, in_channels, H, W) in [-1, 1] -> image (B, out_channels, H, W) in [-1, 1]; H, W multiples of 4.
 
     Johnson et al.'s style-transfer network as CycleGAN uses it: a 7x7 convolution,
@@ -73,8 +75,6 @@ class ResnetGenerator(nn.Module):
             raise ValueError(f"num_blocks must be >= 0, got {num_blocks}")
         if base_channels < 1 or in_channels < 1 or out_channels < 1:
             raise ValueError("in_channels, out_channels and base_channels must be positive")
-        self.in_channels, self.out_channels, self.base_channels = in_channels, out_channels, base_channels
-        self.num_blocks, self.norm, self.use_dropout = num_blocks, norm, use_dropout
         bias = norm == "instance"
         c = base_channels
         layers: list[nn.Module] = [
@@ -103,7 +103,7 @@ class ResnetGenerator(nn.Module):
         return self.model(x)
 
 
-class CycleGANGenerators(nn.Module):
+class CycleGANGenerators(ConfigMixin, nn.Module):
     """The two generators of one CycleGAN, G: A -> B (`a_to_b`) and F: B -> A (`b_to_a`), as one module.
 
     One checkpoint holds both because the app shows each translation with its cycle back,
@@ -121,8 +121,6 @@ class CycleGANGenerators(nn.Module):
         use_dropout: bool = False,
     ) -> None:
         super().__init__()
-        self.channels, self.base_channels, self.num_blocks = channels, base_channels, num_blocks
-        self.norm, self.use_dropout = norm, use_dropout
         kwargs = {
             "in_channels": channels,
             "out_channels": channels,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .config_mixin import ConfigMixin
 from .layers import ConditionalBatchNorm2d
 
 
@@ -25,7 +26,7 @@ def resolution_ladder(image_size: int) -> list[int]:
     return sizes
 
 
-class DCGANGenerator(nn.Module):
+class DCGANGenerator(ConfigMixin, nn.Module):
     """z (B, latent_dim) [+ class labels (B,)] -> image (B, C, H, W) in [-1, 1].
 
     With `num_classes > 0` it is the conditional GAN's generator: every batch
@@ -42,11 +43,6 @@ class DCGANGenerator(nn.Module):
         num_classes: int = 0,
     ) -> None:
         super().__init__()
-        self.latent_dim = latent_dim
-        self.image_size = image_size
-        self.image_channels = image_channels
-        self.base_channels = base_channels
-        self.num_classes = num_classes
         sizes = resolution_ladder(image_size)
         n_up = len(sizes) - 1
         widths = [base_channels * 2 ** (n_up - i) for i in range(n_up)]  # e.g. [128, 64]
@@ -77,7 +73,7 @@ class DCGANGenerator(nn.Module):
         return torch.tanh(self.to_image(h))
 
 
-class DCGANDiscriminator(nn.Module):
+class DCGANDiscriminator(ConfigMixin, nn.Module):
     """image (B, C, H, W) -> real/fake logit (B,).
 
     `norm="batch"` is the DCGAN discriminator; `norm="none"` is the WGAN-GP critic,
@@ -93,10 +89,6 @@ class DCGANDiscriminator(nn.Module):
         norm: str = "batch",
     ) -> None:
         super().__init__()
-        self.image_size = image_size
-        self.image_channels = image_channels
-        self.base_channels = base_channels
-        self.norm = norm
         if norm not in ("batch", "none"):
             raise ValueError(f"norm must be 'batch' or 'none', got {norm!r}")
         sizes = resolution_ladder(image_size)

@@ -7,8 +7,10 @@ import math
 import torch
 from torch import nn
 
+from .config_mixin import ConfigMixin
 
-class UNetGenerator(nn.Module):
+
+class UNetGenerator(ConfigMixin, nn.Module):
     """Input image (B, in_channels, S, S) in [-1, 1] -> output image (B, out_channels, S, S) in [-1, 1].
 
     An encoder halves the resolution down to 1x1 and a decoder doubles it back; each
@@ -33,8 +35,6 @@ class UNetGenerator(nn.Module):
         depth = int(math.log2(image_size))
         if 2**depth != image_size or depth < 3:
             raise ValueError(f"image_size must be a power of two >= 8, got {image_size}")
-        self.image_size, self.in_channels, self.out_channels = image_size, in_channels, out_channels
-        self.base_channels, self.max_channels, self.dropout = base_channels, max_channels, dropout
         widths = [min(base_channels * 2**i, max_channels) for i in range(depth)]  # C64-C128-C256-C512-...
 
         self.down = nn.ModuleList()
@@ -72,7 +72,7 @@ class UNetGenerator(nn.Module):
         return self.up[-1](x)
 
 
-class PatchDiscriminator(nn.Module):
+class PatchDiscriminator(ConfigMixin, nn.Module):
     """PatchGAN: classifies each overlapping 70x70 patch of its input images as real or fake.
 
     (B, channels, S, S) -> (B, 1, S/8 - 2, S/8 - 2) logits, where the images passed to
@@ -88,7 +88,6 @@ class PatchDiscriminator(nn.Module):
         super().__init__()
         if norm not in ("batch", "instance"):
             raise ValueError(f"norm must be 'batch' or 'instance', got {norm!r}")
-        self.in_channels, self.base_channels, self.num_layers, self.norm = in_channels, base_channels, num_layers, norm
         layers: list[nn.Module] = [nn.Conv2d(in_channels, base_channels, 4, 2, 1), nn.LeakyReLU(0.2)]
         c_in = base_channels
         for i in range(1, num_layers + 1):

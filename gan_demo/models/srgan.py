@@ -14,6 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .config_mixin import ConfigMixin
+
 
 class ResidualBlock(nn.Module):
     """conv-PReLU-conv with an identity skip, scaled down for stable training without batch norm."""
@@ -29,7 +31,7 @@ class ResidualBlock(nn.Module):
         return h + self.residual_scale * self.conv2(self.act(self.conv1(h)))
 
 
-class SRResNet(nn.Module):
+class SRResNet(ConfigMixin, nn.Module):
     """LR image in [-1, 1] (B, C, H, W) -> SR image (B, C, scale*H, scale*W), unclamped.
 
     Its receptive field is `receptive_radius` LR pixels each side; tiled inference
@@ -40,7 +42,6 @@ class SRResNet(nn.Module):
         super().__init__()
         if scale not in (2, 4, 8):
             raise ValueError(f"scale must be 2, 4 or 8, got {scale}")
-        self.scale, self.image_channels, self.channels, self.num_blocks = scale, image_channels, channels, num_blocks
         self.head = nn.Conv2d(image_channels, channels, 3, padding=1)
         self.body = nn.Sequential(*(ResidualBlock(channels) for _ in range(num_blocks)))
         self.body_conv = nn.Conv2d(channels, channels, 3, padding=1)
@@ -65,7 +66,7 @@ class SRResNet(nn.Module):
         return base + self.tail(h)
 
 
-class SRDiscriminator(nn.Module):
+class SRDiscriminator(ConfigMixin, nn.Module):
     """SRGAN's VGG-style discriminator: strided conv blocks, then one real/fake logit per patch.
 
     `forward(x, return_features=True)` also returns each block's activations, used for
@@ -74,7 +75,6 @@ class SRDiscriminator(nn.Module):
 
     def __init__(self, *, image_channels: int = 3, base_channels: int = 32, num_blocks: int = 4) -> None:
         super().__init__()
-        self.image_channels, self.base_channels, self.num_blocks = image_channels, base_channels, num_blocks
         blocks, c_in = [], image_channels
         for i in range(num_blocks):
             c_out = base_channels * 2 ** min(i, 3)

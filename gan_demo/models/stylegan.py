@@ -26,6 +26,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .config_mixin import ConfigMixin
+
 NOISE_MODES = ("random", "const", "none")
 _GAIN = math.sqrt(2)  # keeps the variance of leaky-ReLU activations at 1
 
@@ -188,7 +190,7 @@ class ToRGB(nn.Module):
         return rgb if skip is None else rgb + _upsample(skip)
 
 
-class StyleGANGenerator(nn.Module):
+class StyleGANGenerator(ConfigMixin, nn.Module):
     """z (B, latent_dim) -> image (B, C, H, W), roughly in [-1, 1] (the output has no tanh).
 
     `num_ws` = 2 * log2(image_size) - 2 layers take a w each, in order from coarse to fine:
@@ -209,12 +211,6 @@ class StyleGANGenerator(nn.Module):
         max_channels: int = 256,
     ) -> None:
         super().__init__()
-        self.image_size = image_size
-        self.image_channels = image_channels
-        self.latent_dim = latent_dim
-        self.mapping_layers = mapping_layers
-        self.base_channels = base_channels
-        self.max_channels = max_channels
         resolutions = style_resolutions(image_size)
         self.resolutions = resolutions
         self.num_ws = 2 * len(resolutions)
@@ -305,17 +301,13 @@ class DiscriminatorBlock(nn.Module):
         return (y + self.skip(F.avg_pool2d(x, 2))) / _GAIN
 
 
-class StyleGANDiscriminator(nn.Module):
+class StyleGANDiscriminator(ConfigMixin, nn.Module):
     """image (B, C, H, W) -> real/fake logit (B,)."""
 
     def __init__(
         self, *, image_size: int = 64, image_channels: int = 3, base_channels: int = 64, max_channels: int = 256
     ) -> None:
         super().__init__()
-        self.image_size = image_size
-        self.image_channels = image_channels
-        self.base_channels = base_channels
-        self.max_channels = max_channels
         resolutions = style_resolutions(image_size)
 
         def width(r: int) -> int:

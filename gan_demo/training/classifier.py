@@ -11,6 +11,7 @@ import shlex
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -134,36 +135,70 @@ def export_classifier(model: nn.Module, export: str, training: dict[str, Any], *
     return directory
 
 
-def train_classifier(
-    *,
-    dataset: str,
-    data_root: str | None,
-    export: str,
-    epochs: int,
-    batch_size: int,
-    seed: int,
-    image_size: int | None = 28,
-    channels: int = 1,
-    lr: float = 1e-3,
-    test_root: str | None = None,
-) -> Path:
+@dataclass
+class ClassifierConfig:
+    """Options of scripts/train_classifier.py. None in image_size, channels, data_root or test_root: the
+    dataset's value in DATASET_DEFAULTS."""
+
+    dataset: str = "fashion-mnist"  # or mnist, cifar10, folder (labelled sub-folders), avatars (attributes)
+    data_root: str | None = None
+    test_root: str | None = None  # avatars: the prepared held-out avatars it is tested on
+    image_size: int | None = None
+    channels: int | None = None
+    epochs: int = 6
+    batch_size: int = 128
+    lr: float = 1e-3
+    seed: int = 0
+    export: str = "runs/classifier/model"
+
+    def __post_init__(self) -> None:
+        for key, value in DATASET_DEFAULTS.get(self.dataset, DATASET_DEFAULTS["*"]).items():
+            if getattr(self, key) is None:
+                setattr(self, key, value)
+        if self.test_root is not None and self.dataset != "avatars":
+            raise ValueError(f"test_root is for the avatars dataset (a held-out set), not {self.dataset!r}")
+        if self.epochs < 1 or self.batch_size < 1:
+            raise ValueError(f"epochs and batch_size must be positive, got {self.epochs} and {self.batch_size}")
+
+
+# The one source of the dataset-dependent options ("*": every dataset but avatars).
+DATASET_DEFAULTS: dict[str, dict[str, Any]] = {
+    "avatars": {"image_size": 64, "channels": 3, "data_root": DEFAULT_AVATARS, "test_root": DEFAULT_AVATARS_TEST},
+    "*": {"image_size": 28, "channels": 3},  # image folders; the built-in datasets keep their own
+}
+
+
+@dataclass
+class _Task:
+    """What differs between the two classifiers; train_classifier runs either."""
+
+    model: nn.Module
+    images: torch.Tensor  # (N, C, H, W) uint8
+    labels: torch.Tensor
+    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+    report: Callable[[], str]  # after each epoch: the test accuracy, which `metadata` then records
+    metadata: Callable[[], dict[str, Any]]  # config.json's title, description, metrics ... after training
+    padding: str = "constant"
+
+
+def train_classifier(cfg: ClassifierConfig) -> Path:
     """The Fashion-MNIST (or labelled image folder) classifier; for dataset "avatars", the attribute classifier."""
-    if dataset == "avatars":
-        return train_attribute_classifier(
-            data_root=data_root or DEFAULT_AVATARS,
-            test_root=test_root or DEFAULT_AVATARS_TEST,
-            export=export,
-            epochs=epochs,
-            batch_size=batch_size,
-            seed=seed,
-            image_size=image_size or 64,
-            lr=lr,
-        )
-    torch.manual_seed(seed)
+    torch.manual_seed(cfg.seed)  # the initial weights of a training run, which owns the process
     started = time.monotonic()
+    task = _attribute_task(cfg) if cfg.dataset == "avatars" else _class_task(cfg)
+    training = fit(
+        task.model, task.images, task.labels, task.loss, task.report, epochs=cfg.epochs,
+        batch_size=cfg.batch_size, seed=cfg.seed, lr=cfg.lr, started=started, padding=task.padding,
+    )  # fmt: skip
+    return export_classifier(task.model, cfg.export, training, **task.metadata())
+
+
+def _class_task(cfg: ClassifierConfig) -> _Task:
     # Image folders have no test split: the accuracy reported for them is on the training images.
     train, test = (
-        load_dataset(dataset, data_root=data_root, split=split, image_size=image_size or 28, channels=channels)
+        load_dataset(
+            cfg.dataset, data_root=cfg.data_root, split=split, image_size=cfg.image_size, channels=cfg.channels
+        )
         for split in ("train", "test")
     )
     if train.labels is None or test.labels is None:
@@ -176,33 +211,22 @@ def train_classifier(
         test_acc = accuracy(model, test.images, test.labels)
         return f"test accuracy {test_acc:.4f}"
 
-    def loss_fn(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    def loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         return F.cross_entropy(logits, labels, label_smoothing=LABEL_SMOOTHING)
 
-    training = fit(
-        model,
-        train.images,
-        train.labels,
-        loss_fn,
-        report,
-        epochs=epochs,
-        batch_size=batch_size,
-        seed=seed,
-        lr=lr,
-        started=started,
-    )
-    return export_classifier(
-        model,
-        export,
-        training,
-        title=f"{dataset} evaluation classifier",
-        description="Features for the Fréchet distance and predictions for class fidelity (scripts/evaluate.py).",
-        dataset=dataset,
-        image_size=train.image_size,
-        image_channels=train.channels,
-        class_names=train.class_names,
-        metrics={"test_accuracy": round(test_acc, 4)},
-    )
+    def metadata() -> dict[str, Any]:
+        return {
+            "title": f"{cfg.dataset} evaluation classifier",
+            "description": "Features for the Fréchet distance and predictions for class fidelity "
+            "(scripts/evaluate.py).",
+            "dataset": cfg.dataset,
+            "image_size": train.image_size,
+            "image_channels": train.channels,
+            "class_names": train.class_names,
+            "metrics": {"test_accuracy": round(test_acc, 4)},
+        }
+
+    return _Task(model, train.images, train.labels, loss, report, metadata)
 
 
 def load_labelled_avatars(root: str | Path, image_size: int) -> tuple[torch.Tensor, torch.Tensor, range, dict]:
@@ -215,20 +239,9 @@ def load_labelled_avatars(root: str | Path, image_size: int) -> tuple[torch.Tens
     return images, avatars.attributes, avatars.seeds, avatars.meta
 
 
-def train_attribute_classifier(
-    *,
-    data_root: str,
-    test_root: str,
-    export: str,
-    epochs: int,
-    batch_size: int,
-    seed: int,
-    image_size: int = 64,
-    lr: float = 1e-3,
-) -> Path:
+def _attribute_task(cfg: ClassifierConfig) -> _Task:
     """AttributeClassifier on prepared avatars, tested on held-out avatars; per-attribute accuracy in the card."""
-    torch.manual_seed(seed)
-    started = time.monotonic()
+    data_root, test_root, image_size = str(cfg.data_root), str(cfg.test_root), int(cfg.image_size or 0)
     images, labels, seeds, meta = load_labelled_avatars(data_root, image_size)
     test_images, test_labels, test_seeds, test_meta = load_labelled_avatars(test_root, image_size)
     if test_meta["attributes"] != meta["attributes"]:
@@ -249,45 +262,32 @@ def train_attribute_classifier(
             + ")"
         )
 
-    def loss_fn(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    def loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         return attribute_cross_entropy(model.split_logits(logits), targets, LABEL_SMOOTHING)
 
-    training = fit(
-        model,
-        images,
-        labels,
-        loss_fn,
-        report,
-        epochs=epochs,
-        batch_size=batch_size,
-        seed=seed,
-        lr=lr,
-        started=started,
-        padding="replicate",
-    )
-    per_attribute = {
-        name: {"accuracy": round(acc, 4), "classes": len(meta["attributes"][name])}
-        for name, acc in zip(names, test_acc, strict=True)
-    }
-    return export_classifier(
-        model,
-        export,
-        training,
-        title="Avatar attribute classifier",
-        description=(
-            "A small CNN with one head per avatar attribute (hair/hat, colours, eyes, mouth, accessory, clothing ...). "
-            "Its penultimate features replace Inception's in the avatars' Fréchet distance, and its predictions "
-            "check what style mixing takes from each source (scripts/evaluate_avatars.py). Trained on "
-            f"{len(images):,} avatars (seeds {seeds.start}-{seeds.stop - 1}) resized to {image_size} px."
-        ),
-        dataset=f"avatars ({Path(data_root).name})",
-        image_size=image_size,
-        image_channels=3,
-        attributes=meta["attributes"],
-        metrics={
-            "test_accuracy": round(sum(test_acc) / len(test_acc), 4),
-            "test_set": f"{Path(test_root).name}: {len(test_images):,} avatars, seeds {test_seeds.start}-"
-            f"{test_seeds.stop - 1}",
-            "test_accuracy_per_attribute": per_attribute,
-        },
-    )
+    def metadata() -> dict[str, Any]:
+        per_attribute = {
+            name: {"accuracy": round(acc, 4), "classes": len(meta["attributes"][name])}
+            for name, acc in zip(names, test_acc, strict=True)
+        }
+        return {
+            "title": "Avatar attribute classifier",
+            "description": (
+                "A small CNN with one head per avatar attribute (hair/hat, colours, eyes, mouth, accessory, clothing "
+                "...). Its penultimate features replace Inception's in the avatars' Fréchet distance, and its "
+                "predictions check what style mixing takes from each source (scripts/evaluate_avatars.py). Trained on "
+                f"{len(images):,} avatars (seeds {seeds.start}-{seeds.stop - 1}) resized to {image_size} px."
+            ),
+            "dataset": f"avatars ({Path(data_root).name})",
+            "image_size": image_size,
+            "image_channels": 3,
+            "attributes": meta["attributes"],
+            "metrics": {
+                "test_accuracy": round(sum(test_acc) / len(test_acc), 4),
+                "test_set": f"{Path(test_root).name}: {len(test_images):,} avatars, seeds {test_seeds.start}-"
+                f"{test_seeds.stop - 1}",
+                "test_accuracy_per_attribute": per_attribute,
+            },
+        }
+
+    return _Task(model, images, labels, loss, report, metadata, padding="replicate")

@@ -1,4 +1,5 @@
-"""One configuration dataclass for every training family; scripts/train.py builds its options from it."""
+"""One configuration dataclass for every training family, the families' defaults, and recipes (JSON files of
+options, e.g. checkpoints/<name>/recipe.json); scripts/train.py builds its options and --help from them."""
 
 from __future__ import annotations
 
@@ -7,28 +8,36 @@ from typing import Any
 
 FAMILIES = ("dcgan", "wgan-gp", "cgan", "pix2pix", "srgan", "stylegan", "cyclegan")
 _ADAM_GAN = {"lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999, "n_critic": 1}
-# Literature defaults: DCGAN (Radford et al.), WGAN-GP (Gulrajani et al., Algorithm 1), pix2pix (Isola et al.),
-# SRGAN (Ledig et al.; Adam with beta1 0.9) with pix2pix-sized batches for a CPU. Fields a family leaves
-# unset fall back to the dataclass defaults: latent_dim 100, g_channels 32, g_max_channels 128.
+_NOISE = {
+    "image_size": 32, "latent_dim": 100, "g_channels": 32, "g_max_channels": 128, "adv_weight": 1.0, "g_blocks": 8,
+}  # fmt: skip
+# The one source of the fields that depend on the family (TrainConfig leaves them None): every family sets every
+# one of FAMILY_FIELDS. Literature defaults: DCGAN (Radford et al.), WGAN-GP (Gulrajani et al., Algorithm 1),
+# pix2pix (Isola et al.), SRGAN (Ledig et al.; Adam with beta1 0.9) with pix2pix-sized batches for a CPU,
+# StyleGAN2 (Karras et al. 2020: Adam(0, 0.99) at 2e-3, here a 256-d latent for small images).
 FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
-    "dcgan": {**_ADAM_GAN, "dataset": "fashion-mnist", "batch_size": 128},
-    "cgan": {**_ADAM_GAN, "dataset": "fashion-mnist", "batch_size": 128},
+    "dcgan": {**_NOISE, **_ADAM_GAN, "dataset": "fashion-mnist", "batch_size": 128},
+    "cgan": {**_NOISE, **_ADAM_GAN, "dataset": "fashion-mnist", "batch_size": 128},
     "wgan-gp": {
-        "lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.0, "beta2": 0.9, "n_critic": 5,
+        **_NOISE, "lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.0, "beta2": 0.9, "n_critic": 5,
         "dataset": "fashion-mnist", "batch_size": 128,
     },
-    "pix2pix": {**_ADAM_GAN, "dataset": "avatars", "batch_size": 16, "image_size": 128, "adv_weight": 1.0},
-    "srgan": {**_ADAM_GAN, "beta1": 0.9, "dataset": "photos", "batch_size": 16, "image_size": 128, "adv_weight": 0.0},
-    # StyleGAN2 (Karras et al. 2020): Adam(0, 0.99) at 2e-3, a 256-d latent for small images.
+    "pix2pix": {**_NOISE, **_ADAM_GAN, "dataset": "avatars", "batch_size": 16, "image_size": 128},
+    "srgan": {
+        **_NOISE, **_ADAM_GAN, "beta1": 0.9, "dataset": "photos", "batch_size": 16, "image_size": 128,
+        "adv_weight": 0.0,
+    },
     "stylegan": {
-        "lr_g": 2e-3, "lr_d": 2e-3, "beta1": 0.0, "beta2": 0.99, "n_critic": 1, "dataset": "avatars",
+        **_NOISE, "lr_g": 2e-3, "lr_d": 2e-3, "beta1": 0.0, "beta2": 0.99, "n_critic": 1, "dataset": "avatars",
         "batch_size": 32, "image_size": 64, "latent_dim": 256, "g_channels": 64, "g_max_channels": 256,
     },
     # CycleGAN (Zhu et al. 2017): Adam(2e-4, 0.5); the ResNet generator at 32 channels and 6 blocks for a CPU.
     "cyclegan": {
-        **_ADAM_GAN, "dataset": "hair-avatars", "batch_size": 1, "image_size": 64, "g_channels": 32, "g_blocks": 6,
+        **_NOISE, **_ADAM_GAN, "dataset": "hair-avatars", "batch_size": 1, "image_size": 64, "g_channels": 32,
+        "g_blocks": 6,
     },
 }  # fmt: skip
+FAMILY_FIELDS = tuple(FAMILY_DEFAULTS["dcgan"])
 # Fields that must match when a run is resumed; the rest (steps, intervals, rates) may change.
 RUN_IDENTITY = (
     "family", "dataset", "image_size", "channels", "latent_dim", "g_channels", "d_channels", "batch_size",
@@ -39,7 +48,8 @@ RUN_IDENTITY = (
 @dataclass
 class TrainConfig:
     family: str = "dcgan"
-    dataset: str | None = None  # None: the family's default
+    # None in the fields of FAMILY_FIELDS: the family's value in FAMILY_DEFAULTS.
+    dataset: str | None = None
     data_root: str | None = None
     image_size: int | None = None  # image folders, pix2pix resolution, srgan HR patch size
     channels: int = 3  # for image folders
@@ -86,18 +96,21 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
-            raise ValueError(f"family must be one of {FAMILIES}, got {self.family!r}")
+            raise ValueError(f"family must be one of {', '.join(FAMILIES)}, got {self.family!r}")
         for key, value in FAMILY_DEFAULTS[self.family].items():
-            if getattr(self, key) is None:
-                setattr(self, key, value)
-        for key, value in {
-            "image_size": 32,
-            "latent_dim": 100,
-            "g_channels": 32,
-            "g_max_channels": 128,
-            "g_blocks": 8,
-        }.items():
             if getattr(self, key) is None:
                 setattr(self, key, value)
         if self.steps < 1 or self.batch_size < 1:
             raise ValueError("steps and batch_size must be positive")
+
+
+def family_defaults_text(name: str) -> str:
+    """A family-dependent field's defaults for --help: "128; pix2pix, srgan: 16; stylegan: 32"."""
+    by_value: dict[Any, list[str]] = {}
+    for family in FAMILIES:
+        by_value.setdefault(FAMILY_DEFAULTS[family][name], []).append(family)
+    (common, _), *others = sorted(by_value.items(), key=lambda item: -len(item[1]))
+    exceptions = "; ".join(f"{', '.join(families)}: {value:g}" if isinstance(value, float) else
+                           f"{', '.join(families)}: {value}" for value, families in others)  # fmt: skip
+    shown = f"{common:g}" if isinstance(common, float) else str(common)
+    return f"{shown}; {exceptions}" if exceptions else shown

@@ -10,6 +10,8 @@ from typing import Any
 
 import torch
 
+from ..kind import Kind, kind_of
+
 
 def describe_hardware(device: torch.device) -> str:
     if device.type == "cuda":
@@ -68,6 +70,24 @@ def plot_losses(log_path: str | Path, out_path: str | Path, title: str = "") -> 
     plt.close(fig)
 
 
+def _recipe_lines(directory: Path, config: dict[str, Any]) -> list[str]:
+    """The card's pointer to its recipe.json (the run's options as a file: its last session's), if it has one."""
+    if not (directory / "recipe.json").exists():
+        return []
+    command = f"--config checkpoints/{directory.name}/recipe.json"
+    if config.get("role") == "classifier":
+        return [
+            f"Exact command: `python scripts/train_classifier.py {command}` (flags after it override the file; "
+            "`train.py --family classifier --steps N` below is the earlier spelling of its `--epochs N`).",
+            "",
+        ]
+    return [
+        f"Exact command: `python scripts/train.py {command}` (the options of the last session below, as a file; "
+        "flags after it override them, e.g. `--resume --max-minutes 40` to run it in sessions).",
+        "",
+    ]
+
+
 def write_model_card(directory: str | Path) -> None:
     """README.md for a checkpoint directory, from its config.json (training summary and metrics)."""
     directory = Path(directory)
@@ -81,7 +101,7 @@ def write_model_card(directory: str | Path) -> None:
         "",
         f"- architecture: `{config['architecture']}` {json.dumps(config['kwargs'])}",
     ]
-    if config.get("task") == "super-resolution":
+    if kind_of(config) is Kind.SUPER_RESOLUTION:
         crop = training.get("config", {}).get("image_size")
         lines.append(f"- dataset: {config.get('dataset', '?')}, x{config['kwargs'].get('scale')} on {crop} px crops")
     else:
@@ -97,7 +117,8 @@ def write_model_card(directory: str | Path) -> None:
             "",
             "## Training",
             "",
-            "Reproduce with (from the repository root; each line is one session, later ones resume):",
+            *_recipe_lines(directory, config),
+            "The commands that made it (from the repository root; each line is one session, later ones resume):",
             "",
             "```bash",
             *training.get("commands", []),

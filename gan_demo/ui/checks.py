@@ -1,4 +1,5 @@
-"""Validation at the edge: any API argument may be anything; each refusal is a gr.Error in the user's language."""
+"""Validation at the edge: any API argument may be anything; each refusal is a UserError (which the handler's
+`text.user_errors` turns into a gr.Error in the user's language)."""
 
 from __future__ import annotations
 
@@ -13,42 +14,62 @@ from gradio.data_classes import ImageData
 
 from .. import imaging, ops
 from ..checkpoint import LoadedModel, ModelRegistry
-from .text import error, field_name
+from ..errors import UserError
+from ..kind import NOISE_TO_IMAGE, Kind
+from .text import Label
 
-# The tab that serves each kind of model, for "use the … tab" answers.
-TASK_TABS = {"super-resolution": "tab_superres", "translation": "tab_translate", "unpaired-translation": "tab_cyclegan"}
+# The tab that shows each kind of model, for "use the … tab" answers (a kind without one is named as it is).
+KIND_TABS = {
+    Kind.SAMPLER: "tab_sample",
+    Kind.STYLEGAN: "tab_sample",
+    Kind.CONDITIONAL: "tab_conditional",
+    Kind.SUPER_RESOLUTION: "tab_superres",
+    Kind.TRANSLATION: "tab_translate",
+    Kind.UNPAIRED_TRANSLATION: "tab_cyclegan",
+}
+MAX_IMAGES = 64  # per request, in a gallery
 MAX_TRUNCATION = 2.0  # ψ: 0 (every seed the mean image) to 2 (twice as far from the mean as sampled)
 # Between the seeds of a list: commas (also the Chinese "，" and "、"), semicolons or white space.
 SEED_SEPARATORS = re.compile(r"[\s,;，、；]+")
 
 
-def number(value: object, key: str, low: float, high: float, request: gr.Request | None) -> float:
-    name = field_name(key, request)
+def number(value: object, key: str, low: float, high: float) -> float:
+    name = Label(key)
     try:
         result = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise error("not_a_number", request, name=name, value=value) from None
+        raise UserError("not_a_number", name=name, value=value) from None
     if not math.isfinite(result):
-        raise error("not_a_number", request, name=name, value=value)
+        raise UserError("not_a_number", name=name, value=value)
     if not low <= result <= high:
-        raise error("out_of_range", request, name=name, low=low, high=high, value=value)
+        raise UserError("out_of_range", name=name, low=low, high=high, value=value)
     return result
 
 
-def integer(value: object, key: str, low: int, high: int, request: gr.Request | None) -> int:
-    result = number(value, key, low, high, request)
+def integer(value: object, key: str, low: int, high: int) -> int:
+    result = number(value, key, low, high)
     if result != int(result):
-        raise error("not_an_integer", request, name=field_name(key, request), value=value)
+        raise UserError("not_an_integer", name=Label(key), value=value)
     return int(result)
 
 
-def truncation(value: object, request: gr.Request | None) -> float:
-    return number(value, "truncation", 0.0, MAX_TRUNCATION, request)
+def truncation(value: object) -> float:
+    return number(value, "truncation", 0.0, MAX_TRUNCATION)
 
 
-def seed_list(value: object, key: str, limit: int, request: gr.Request | None) -> list[int]:
+def seed(value: object, key: str = "seed") -> int:
+    return integer(value, key, 0, ops.MAX_SEED)
+
+
+def seeds(first: object, count: object) -> list[int]:
+    """`count` (1 to MAX_IMAGES) consecutive seeds from `first`, wrapping round after ops.MAX_SEED."""
+    start, n = seed(first), integer(count, "count", 1, MAX_IMAGES)
+    return [(start + i) % (ops.MAX_SEED + 1) for i in range(n)]
+
+
+def seed_list(value: object, key: str, limit: int) -> list[int]:
     """A list of 1 to `limit` seeds typed as "1, 2, 3" (or sent as a list of numbers), each 0 to ops.MAX_SEED."""
-    name = field_name(key, request)
+    name = Label(key)
     if isinstance(value, str):
         items: list[object] = [item for item in SEED_SEPARATORS.split(value.strip()) if item]
     elif isinstance(value, (list, tuple)):
@@ -58,78 +79,65 @@ def seed_list(value: object, key: str, limit: int, request: gr.Request | None) -
     elif value is None:
         items = []
     else:
-        raise error("seeds_not_integers", request, name=name, value=value)
+        raise UserError("seeds_not_integers", name=name, value=value)
     if not items:
-        raise error("seeds_empty", request, name=name)
+        raise UserError("seeds_empty", name=name)
     if len(items) > limit:  # before looking at each one: a list of a million seeds is refused at once
-        raise error("too_many_seeds", request, name=name, limit=limit, count=len(items))
+        raise UserError("too_many_seeds", name=name, limit=limit, count=len(items))
     seeds = []
     for item in items:
         try:
-            seed = float(item)  # type: ignore[arg-type]
+            number = float(item)  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            seed = math.nan
-        if isinstance(item, bool) or not math.isfinite(seed) or seed != int(seed):
-            raise error("seeds_not_integers", request, name=name, value=item)
-        if not 0 <= seed <= ops.MAX_SEED:
-            raise error("seed_out_of_range", request, name=name, high=ops.MAX_SEED, value=item)
-        seeds.append(int(seed))
+            number = math.nan
+        if isinstance(item, bool) or not math.isfinite(number) or number != int(number):
+            raise UserError("seeds_not_integers", name=name, value=item)
+        if not 0 <= number <= ops.MAX_SEED:
+            raise UserError("seed_out_of_range", name=name, high=ops.MAX_SEED, value=item)
+        seeds.append(int(number))
     return seeds
 
 
-def flag(value: object, key: str, request: gr.Request | None) -> bool:
+def flag(value: object, key: str) -> bool:
     """A checkbox: True or False only (not 0/1, not "yes")."""
     if not isinstance(value, bool):
-        raise error("not_a_flag", request, name=field_name(key, request), value=value)
+        raise UserError("not_a_flag", name=Label(key), value=value)
     return value
 
 
-def model(
-    registry: ModelRegistry, name: object, choices: list[str], request: gr.Request | None, task: str = "sample"
-) -> LoadedModel:
-    """The loaded model `name` if it is one of `choices` (the models of a tab for `task`); else an answer
-    naming the tab it belongs to."""
+def model(registry: ModelRegistry, name: object, choices: list[str]) -> LoadedModel:
+    """The loaded model `name` if it is one of `choices` (a tab's models); else an answer naming the tab that
+    shows it (or, between the noise-to-image tabs, why it does not fit this one)."""
     if name in choices:
         return registry.get(str(name))
     if isinstance(name, str) and name in registry.names():
-        config = registry.config(name)
-        its_task = config.get("task", "sample")
-        conditional = config["kwargs"].get("num_classes", 0) > 0
-        if its_task == task == "sample":
-            raise error("needs_unconditional" if conditional else "needs_conditional", request, value=name)
-        if its_task == "sample":
-            tab = "tab_conditional" if conditional else "tab_sample"
-        else:
-            tab = TASK_TABS.get(its_task, "")
-        tab_name = field_name(tab, request) if tab else its_task
-        raise error("wrong_tab", request, value=name, tab=tab_name, choices=", ".join(choices))
-    raise error("unknown_model", request, value=name, choices=", ".join(choices))
+        kind = registry.kind(name)
+        here = {registry.kind(c) for c in choices}
+        if kind in NOISE_TO_IMAGE and here and here <= set(NOISE_TO_IMAGE):
+            raise UserError("needs_unconditional" if kind is Kind.CONDITIONAL else "needs_conditional", value=name)
+        tab = KIND_TABS.get(kind)
+        raise UserError("wrong_tab", value=name, tab=Label(tab) if tab else kind.value, choices=", ".join(choices))
+    raise UserError("unknown_model", value=name, choices=", ".join(choices))
 
 
-def upload(source: object, request: gr.Request | None) -> imaging.DecodedImage:
+def upload(source: object) -> imaging.DecodedImage:
     """An uploaded file (its path, or its bytes) decoded by imaging.decode_upload, with its pixel limit."""
     if source is None or source == "":
-        raise error("no_image", request)
+        raise UserError("no_image")
     if not isinstance(source, (str, Path, bytes)):
-        raise error("unreadable", request, name=repr(source)[:80])
-    name = Path(source).name if isinstance(source, (str, Path)) else "image"
+        raise UserError("unreadable", name=repr(source)[:80])
     try:
         return imaging.decode_upload(source, max_pixels=imaging.MAX_UPLOAD_PIXELS)
     except FileNotFoundError:
-        raise error("no_image", request) from None
-    except ValueError as err:  # decode_upload's messages are English: answer with ours, in the user's language
-        if "megapixels" in str(err) or "too large" in str(err):
-            size = re.search(r"(\d+)x(\d+)", str(err))
-            shown = f"{size[1]} × {size[2]}" if size else "> 2048 × 2048"
-            raise error("too_large", request, name=name, size=shown, limit=imaging.MAX_UPLOAD_PIXELS) from None
-        raise error("unreadable", request, name=name) from None
+        raise UserError("no_image") from None
 
 
-def pixels_within_limit(pixels: object, request: gr.Request | None, name: str = "image") -> None:
+def pixels_within_limit(pixels: object, name: str = "image") -> None:
     """For images Gradio decoded itself (the sketchpad): the same pixel limit as for uploads."""
     height, width = getattr(pixels, "shape", (0, 0))[:2]
     if height * width > imaging.MAX_UPLOAD_PIXELS:
-        raise error("too_large", request, name=name, size=f"{width} × {height}", limit=imaging.MAX_UPLOAD_PIXELS)
+        size = f"{width} × {height}"
+        raise UserError("too_large", name=name, size=size, pixels=height * width, limit=imaging.MAX_UPLOAD_PIXELS)
 
 
 def image_file(**options: object) -> gr.Image:

@@ -16,13 +16,15 @@ from PIL import Image
 
 from .. import imaging, metrics, ops
 from ..checkpoint import ModelRegistry
+from ..errors import UserError
+from ..kind import Kind
 from ..models.cyclegan import DIRECTIONS
-from . import checks
-from .text import error, i18n, note
+from . import checks, widgets
+from .tab import Tab
+from .text import i18n, note, user_errors
 from .translate import DISPLAY_SIDE
 from .translate import _output as output_image
 
-TASK = "unpaired-translation"
 # examples/A_<seed>.png (domain A, translated A -> B), examples/B_<seed>.png, and each one's true counterpart
 # under the same name in examples/counterparts/.
 EXAMPLE_DIRECTION = {"A": "AtoB", "B": "BtoA"}
@@ -32,12 +34,12 @@ def _key(pixels: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(pixels).tobytes()).hexdigest()
 
 
-class CycleGANTab:
+class CycleGANTab(Tab):
     title_key = "tab_cyclegan"
 
     def __init__(self, registry: ModelRegistry) -> None:
-        self.registry = registry
-        self.names = registry.names(task=TASK)
+        super().__init__(registry)
+        self.names = registry.names(kind=Kind.UNPAIRED_TRANSLATION)
         # The shipped held-out examples, and their true counterparts by the examples' pixels: a picked example
         # (or the same file uploaded) is recognised whatever path Gradio gives it.
         self.examples: list[tuple[str, str]] = []
@@ -58,6 +60,7 @@ class CycleGANTab:
 
     # -- the endpoint --------------------------------------------------------------------------------------------
 
+    @user_errors
     def cyclegan(
         self, image: str | bytes | None, direction: str, model: str | None, request: gr.Request
     ) -> tuple[Image.Image, Image.Image, str]:
@@ -74,9 +77,9 @@ class CycleGANTab:
             enlarged for display to at least 256 pixels.
         """
         name = self.names[0] if model is None and self.names else model
-        loaded = checks.model(self.registry, name, self.names, request, TASK)
+        loaded = checks.model(self.registry, name, self.names)
         if direction not in DIRECTIONS:
-            raise error("unknown_direction", request, value=direction, choices=", ".join(DIRECTIONS))
+            raise UserError("unknown_direction", value=direction, choices=", ".join(DIRECTIONS))
         pixels, lines = self._input(image, loaded.config["image_size"], request)
         translated, reconstructed = (
             imaging.to_uint8(x)[0] for x in ops.cycle_translate(loaded.model, pixels, direction)
@@ -97,7 +100,7 @@ class CycleGANTab:
 
     def _input(self, image: object, size: int, request: gr.Request | None) -> tuple[np.ndarray, list[str]]:
         """An upload -> (size, size, 3) uint8 pixels as the model sees them, and notes on what was done."""
-        decoded = checks.upload(image, request)
+        decoded = checks.upload(image)
         lines = [note(n, request) for n in decoded.notes if n != "alpha"]
         rgb = decoded.rgb
         if decoded.alpha is not None:  # transparent = white
@@ -123,7 +126,7 @@ class CycleGANTab:
             return None
         try:
             pixels, _ = self._input(image, self.registry.config(name)["image_size"], None)
-        except gr.Error:
+        except UserError:
             return None
         truth = self.counterpart(pixels)
         return None if truth is None else imaging.to_pil(truth, DISPLAY_SIDE)
@@ -140,11 +143,7 @@ class CycleGANTab:
         first = self.examples[0] if self.examples else (None, "AtoB")
         with gr.Row():
             with gr.Column(scale=4):
-                model = gr.Dropdown(
-                    choices=[(self.registry.config(n).get("title", n), n) for n in self.names],
-                    value=self.names[0] if self.names else None,
-                    label=i18n("model"),
-                )
+                model = widgets.model_dropdown(self.registry, self.names)
                 image = checks.image_file(
                     value=first[0],
                     label=i18n("cg_image"),

@@ -2,13 +2,12 @@
 some layers' styles taken from its column.
 
 Endpoint `/style_mix` (model, row_seeds, column_seeds, layers, from_layer, to_layer, truncation, noise_mode)
--> (grid png, caption); see app.py. `is_style_based` tells the other tabs which models have a W space.
+-> (grid png, caption); see docs/api.md.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
@@ -16,10 +15,12 @@ from PIL import Image
 
 from .. import imaging, ops
 from ..checkpoint import LoadedModel, ModelRegistry
-from ..models import ARCHITECTURES
+from ..errors import UserError
+from ..kind import NOISE_TO_IMAGE, Kind
 from ..models.stylegan import NOISE_MODES
-from . import checks
-from .text import TEXT, error, field_name, i18n, language, note
+from . import checks, widgets
+from .tab import Tab
+from .text import TEXT, Label, field_name, i18n, language, note, user_errors
 
 MAX_SEEDS = 8  # per side: an 8 x 8 grid is 80 images, about a second on a 2-core CPU at 64 px
 PRESETS = tuple(ops.STYLE_GROUPS)  # ("coarse", "middle", "fine")
@@ -35,13 +36,6 @@ EXAMPLES = (
 )
 
 
-def is_style_based(config: dict[str, Any]) -> bool:
-    """Whether a checkpoint's generator is style-based (a mapping network and per-layer styles), from its
-    config alone: the same test as ops.is_style_based, on the class, so no model has to be loaded."""
-    architecture = ARCHITECTURES.get(config.get("architecture", ""))
-    return architecture is not None and all(callable(getattr(architecture, a, None)) for a in ("map", "synthesis"))
-
-
 def spans(layers: list[int]) -> str:
     """[0, 1, 2, 5] -> "0–2, 5": runs of consecutive layers."""
     runs: list[list[int]] = []
@@ -53,12 +47,17 @@ def spans(layers: list[int]) -> str:
     return ", ".join(f"{run[0]}–{run[-1]}" if len(run) > 1 else str(run[0]) for run in runs)
 
 
-class StyleMixTab:
-    """Handlers and layout of the tab; `registry` holds the models (the style-based noise-to-image generators)."""
+class StyleMixTab(Tab):
+    """Handlers and layout of the tab; its models are the registry's StyleGANs."""
+
+    title_key = "tab_stylemix"
 
     def __init__(self, registry: ModelRegistry) -> None:
-        self.registry = registry
-        self.names = [n for n in registry.names(conditional=False) if is_style_based(registry.config(n))]
+        super().__init__(registry)
+        self.names = registry.names(kind=Kind.STYLEGAN)
+
+    def available(self) -> bool:
+        return bool(self.names)
 
     def num_ws(self, name: str) -> int:
         """How many style layers (one w each) model `name` has."""
@@ -66,11 +65,11 @@ class StyleMixTab:
 
     # -- validation ----------------------------------------------------------------------------------------------
 
-    def model(self, name: object, request: gr.Request | None) -> LoadedModel:
+    def model(self, name: object) -> LoadedModel:
         """The loaded StyleGAN `name`; another noise-to-image model is refused as "not a StyleGAN model"."""
-        if isinstance(name, str) and name not in self.names and name in self.registry.names(task="sample"):
-            raise error("needs_stylegan", request, value=name, choices=", ".join(self.names))
-        return checks.model(self.registry, name, self.names, request)
+        if isinstance(name, str) and name not in self.names and name in self.registry.names(kind=NOISE_TO_IMAGE):
+            raise UserError("needs_stylegan", value=name, choices=", ".join(self.names))
+        return checks.model(self.registry, name, self.names)
 
     def layer_range(
         self, loaded: LoadedModel, layers: object, from_layer: object, to_layer: object, request: gr.Request | None
@@ -78,24 +77,23 @@ class StyleMixTab:
         """The style layers that take the column's w: a preset group of the model, or from_layer..to_layer."""
         model = loaded.model
         if layers == "custom":
-            start = checks.integer(from_layer, "sm_from", 0, model.num_ws - 1, request)
-            stop = checks.integer(to_layer, "sm_to", 0, model.num_ws - 1, request)
+            start = checks.integer(from_layer, "sm_from", 0, model.num_ws - 1)
+            stop = checks.integer(to_layer, "sm_to", 0, model.num_ws - 1)
             if start > stop:
-                raise error("reversed_layers", request, start=start, stop=stop)
+                raise UserError("reversed_layers", start=start, stop=stop)
             return range(start, stop + 1)
         if layers not in PRESETS:
-            raise error("unknown_layers", request, value=layers, choices=", ".join(LAYER_CHOICES))
+            raise UserError("unknown_layers", value=layers, choices=", ".join(LAYER_CHOICES))
         span = ops.style_group_layers(model, str(layers))
         if not span:
             groups = [(g, ops.style_group_layers(model, g)) for g in PRESETS]
             joiner = "，" if language(request) == "zh" else ", "
             described = joiner.join(f"{field_name(f'sm_group_{g}', request)} {spans(list(r))}" for g, r in groups if r)
-            raise error(
+            raise UserError(
                 "empty_group",
-                request,
                 model=loaded.name,
                 size=model.image_size,
-                group=field_name(f"sm_group_{layers}", request),
+                group=Label(f"sm_group_{layers}"),
                 pixels=_group_pixels(str(layers), request),
                 count=model.num_ws,
                 layers=described,
@@ -104,6 +102,7 @@ class StyleMixTab:
 
     # -- the endpoint --------------------------------------------------------------------------------------------
 
+    @user_errors
     def style_mix(
         self,
         model: str,
@@ -134,13 +133,13 @@ class StyleMixTab:
             the grid (PNG: column sources along the top, row sources down the left, the mixes inside) and a
             caption in Markdown saying which layers came from the columns.
         """
-        loaded = self.model(model, request)
-        rows = checks.seed_list(row_seeds, "sm_rows", MAX_SEEDS, request)
-        columns = checks.seed_list(column_seeds, "sm_columns", MAX_SEEDS, request)
+        loaded = self.model(model)
+        rows = checks.seed_list(row_seeds, "sm_rows", MAX_SEEDS)
+        columns = checks.seed_list(column_seeds, "sm_columns", MAX_SEEDS)
         span = self.layer_range(loaded, layers, from_layer, to_layer, request)
-        psi = checks.truncation(truncation, request)
+        psi = checks.truncation(truncation)
         if noise_mode not in NOISE_MODES:
-            raise error("unknown_noise", request, value=noise_mode)
+            raise UserError("unknown_noise", value=noise_mode)
         row_images, column_images, mixed = ops.style_mix(loaded.model, rows, columns, span, psi, noise_mode)
         grid = imaging.enlarge(imaging.style_mix_grid(row_images, column_images, mixed), GRID_MIN_SIDE)
         return grid, self.caption(loaded, span, str(layers), rows, columns, psi, noise_mode, request)
@@ -207,8 +206,8 @@ class StyleMixTab:
     def roll_seeds(current: str) -> str:
         """As many new random seeds as the box holds now (4 if it holds no valid list)."""
         try:
-            count = len(checks.seed_list(current, "sm_rows", MAX_SEEDS, None))
-        except gr.Error:
+            count = len(checks.seed_list(current, "sm_rows", MAX_SEEDS))
+        except UserError:
             count = 4
         return ", ".join(str(random.randrange(DICE_SEEDS)) for _ in range(count))
 
@@ -221,13 +220,7 @@ class StyleMixTab:
         model = self.registry.get(name).model
         return [[name, *example] for example in EXAMPLES if ops.style_group_layers(model, example[2])]
 
-    def build(
-        self,
-        model_choices: Callable[[list[str]], list[tuple[str, str]]],
-        truncation_slider: Callable[[], gr.Slider],
-    ) -> None:
-        """The tab's components and events (call inside `with gr.Tab(...)`); sets `inputs` and `outputs` (the
-        endpoint's) for a demo.load (see `load`)."""
+    def build(self) -> None:
         gr.Markdown(i18n("stylemix_explain"))
         if not self.names:
             gr.Markdown(i18n("sm_none"))
@@ -238,7 +231,7 @@ class StyleMixTab:
         first = ops.style_group_layers(self.registry.get(default).model, "coarse") if default else range(0, last + 1)
         with gr.Row():
             with gr.Column(scale=1):
-                model = gr.Dropdown(choices=model_choices(self.names), value=default, label=i18n("model"))
+                model = widgets.model_dropdown(self.registry, self.names)
                 rows, row_dice = _seed_list_row("sm_rows", DEFAULT_ROWS)
                 columns, column_dice = _seed_list_row("sm_columns", DEFAULT_COLUMNS)
                 layers = gr.Radio(
@@ -247,7 +240,7 @@ class StyleMixTab:
                 ranges = dict(minimum=0, maximum=last, step=1, interactive=False)
                 from_layer = gr.Slider(value=first.start, label=i18n("sm_from"), info=i18n("sm_range_info"), **ranges)
                 to_layer = gr.Slider(value=first.stop - 1, label=i18n("sm_to"), **ranges)
-                psi = truncation_slider()
+                psi = widgets.truncation_slider()
                 noise = gr.Radio(list(NOISE_MODES), value="const", label=i18n("sm_noise"), info=i18n("sm_noise_info"))
                 go = gr.Button(i18n("sm_go"), variant="primary")
                 gr.Markdown(i18n("sm_limits"))
@@ -293,11 +286,10 @@ class StyleMixTab:
             ).then(self.style_mix, self.inputs, self.outputs, api_visibility="private")
 
     def load(self, demo: gr.Blocks) -> None:
-        """Open on a grid: size the sliders to the default model, then mix (call inside `with demo`)."""
-        if self.names:
-            demo.load(self.layer_controls, *self.controls, api_visibility="private", queue=False).then(
-                self.style_mix, self.inputs, self.outputs, api_visibility="private"
-            )
+        """Open on a grid: size the sliders to the default model, then mix."""
+        demo.load(self.layer_controls, *self.controls, api_visibility="private", queue=False).then(
+            self.style_mix, self.inputs, self.outputs, api_visibility="private"
+        )
 
 
 def _group_pixels(group: str, request: gr.Request | None) -> str:

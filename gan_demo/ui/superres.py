@@ -1,31 +1,30 @@
 """The super-resolution tab: upload -> x4 enlargement, compared with bicubic interpolation.
 
-Endpoint `/super_resolve` (image, model, alpha, known_answer) -> (slider, png, notes); see app.py.
+Endpoint `/super_resolve` (image, model, alpha, known_answer) -> (slider, png, notes); see docs/api.md.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import shutil
 import tempfile
-import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio.context import Context
 from PIL import Image
 from torch import nn
 
-from .. import imaging, metrics, ops
+from .. import imaging, ops
 from ..checkpoint import LoadedModel, ModelRegistry
-from . import checks
-from .text import error, i18n, note
+from ..errors import UserError
+from ..kind import Kind
+from . import checks, widgets
+from .tab import Tab
+from .text import i18n, note, user_errors
 
-TASK = "super-resolution"
 RESULT_DIR = Path(tempfile.gettempdir()) / "gan_demo_results"
 RESULT_TTL_S = 3600  # result files older than this are removed
 # The slider's images are reduced to this long side: two 8192 px PNGs would take the browser minutes.
@@ -33,14 +32,18 @@ DISPLAY_MAX_SIDE = 2048
 BLEND_CACHE_SIZE = 8
 
 
-class SuperResolutionTab:
-    """Handlers and layout of the tab; `registry` holds the models (task "super-resolution")."""
+class SuperResolutionTab(Tab):
+    """Handlers and layout of the tab; its models are the registry's super-resolution ones."""
+
+    title_key = "tab_superres"
 
     def __init__(self, registry: ModelRegistry) -> None:
-        self.registry = registry
-        self.names = registry.names(task=TASK)
-        self._blends: OrderedDict[tuple[str, str, float], nn.Module] = OrderedDict()
-        self._blend_lock = threading.Lock()
+        super().__init__(registry)
+        self.names = registry.names(kind=Kind.SUPER_RESOLUTION)
+        self.blends = ops.BlendCache(BLEND_CACHE_SIZE)
+
+    def available(self) -> bool:
+        return bool(self.names)
 
     # -- models --------------------------------------------------------------------------------------------------
 
@@ -63,20 +66,11 @@ class SuperResolutionTab:
         blend_note = note("sr_blend", request, alpha=alpha, psnr_share=1 - alpha, psnr=psnr.title, gan=loaded.title)
         if alpha == 0.0:
             return psnr.model, blend_note
-        key = (base, loaded.name, alpha)
-        with self._blend_lock:
-            if key in self._blends:
-                self._blends.move_to_end(key)
-                return self._blends[key], blend_note
-        blended = ops.blend_models(psnr.model, loaded.model, alpha)
-        with self._blend_lock:
-            self._blends[key] = blended
-            while len(self._blends) > BLEND_CACHE_SIZE:
-                self._blends.popitem(last=False)
-        return blended, blend_note
+        return self.blends.get((base, loaded.name, alpha), psnr.model, loaded.model, alpha), blend_note
 
     # -- the endpoint --------------------------------------------------------------------------------------------
 
+    @user_errors
     def super_resolve(
         self,
         image: str | bytes | None,
@@ -97,10 +91,10 @@ class SuperResolutionTab:
         Returns:
             (bicubic, model) images for the slider, the full-resolution PNG's path, notes in Markdown.
         """
-        loaded = checks.model(self.registry, model, self.names, request, TASK)
-        a = checks.number(alpha, "sr_alpha", 0.0, 1.0, request)
-        known = checks.flag(known_answer, "sr_known", request)
-        decoded = checks.upload(image, request)
+        loaded = checks.model(self.registry, model, self.names)
+        a = checks.number(alpha, "sr_alpha", 0.0, 1.0)
+        known = checks.flag(known_answer, "sr_known")
+        decoded = checks.upload(image)
         network, model_note = self._network(loaded, a, request)
 
         def report(fraction: float) -> None:
@@ -114,16 +108,9 @@ class SuperResolutionTab:
             else:
                 result = None
                 output = ops.super_resolve_image(network, decoded, tile=ops.DEFAULT_TILE, progress=report)
-                bicubic = _bicubic(decoded, network.scale)
-        except ValueError:
-            if not known:
-                raise
-            s = network.scale  # known_answer crops to multiples of the scale, then needs 2 s + the SSIM window
-            side = math.ceil((2 * s + metrics.SSIM_WINDOW) / s) * s
-            width, height = decoded.size
-            raise error("too_small_known", request, scale=s, side=side, width=width, height=height) from None
+                bicubic = ops.bicubic_image(decoded, network.scale)
         except RuntimeError:  # NaN or infinity out of the model
-            raise error("model_failed", request) from None
+            raise UserError("model_failed") from None
         seconds = time.perf_counter() - start
 
         text = self._notes(network, decoded, result, output, [model_note], seconds, request)
@@ -158,7 +145,7 @@ class SuperResolutionTab:
                 lines.append(note("alpha", request))
         lines.append(note("sr_sizes", request, w0=lr_w, h0=lr_h, w1=output.width, h1=output.height, scale=scale))
         lines += [*about_model, note("sr_time", request, seconds=seconds, device=self.registry.device)]
-        tiles = math.ceil(lr_h / ops.DEFAULT_TILE) * math.ceil(lr_w / ops.DEFAULT_TILE)
+        tiles = ops.tile_count(lr_h, lr_w, ops.DEFAULT_TILE)
         if tiles > 1:
             radius = network.receptive_radius
             lines.append(note("sr_tiles", request, tiles=tiles, tile=ops.DEFAULT_TILE, radius=radius))
@@ -186,8 +173,9 @@ class SuperResolutionTab:
             found += [str(p) for p in sorted(folder.glob("*")) if p.suffix.lower() in (".png", ".jpg", ".jpeg")]
         return list(dict.fromkeys(found))
 
-    def build(self, model_choices: Callable[[list[str]], list[tuple[str, str]]]) -> None:
-        """The tab's components and events (call inside `with gr.Tab(...)`)."""
+    def build(self) -> None:
+        self.tab = Context.block  # the gr.Tab being built: it opens on a result when first shown
+        self.opened = gr.State(False)
         gr.Markdown(i18n("superres_explain"))
         if not self.names:
             gr.Markdown(i18n("sr_none"))
@@ -205,7 +193,7 @@ class SuperResolutionTab:
                 )
                 if examples:
                     gallery = gr.Examples(examples=[[p] for p in examples], inputs=[upload], label=i18n("sr_examples"))
-                model = gr.Dropdown(choices=model_choices(self.names), value=default, label=i18n("model"))
+                model = widgets.model_dropdown(self.registry, self.names, default)
                 alpha = gr.Slider(
                     0.0,
                     1.0,
@@ -229,17 +217,31 @@ class SuperResolutionTab:
                 )
                 download = gr.File(label=i18n("sr_download"), elem_id="sr-download")
                 notes = gr.Markdown(label="notes", show_label=False)  # the label names the API output
-        inputs, outputs = [upload, model, alpha, known], [slider, download, notes]
-        go.click(self.super_resolve, inputs, outputs, api_name="super_resolve")
+        self.inputs, self.outputs = [upload, model, alpha, known], [slider, download, notes]
+        self.opens_on_result, self.actions = bool(examples), [go.click, upload.upload]
+        go.click(self.super_resolve, self.inputs, self.outputs, api_name="super_resolve")
         model.change(self.alpha_control, model, alpha, api_visibility="private", queue=False)
         if examples:
-            gallery.load_input_event.then(self.super_resolve, inputs, outputs, api_visibility="private")
+            gallery.load_input_event.then(self.super_resolve, self.inputs, self.outputs, api_visibility="private")
 
+    def open_once(
+        self, opened: bool, image: str | None, model: str, alpha: float, known_answer: bool, request: gr.Request
+    ) -> tuple[Any, ...]:
+        """The first time the tab is shown: its first example, enlarged; afterwards nothing changes."""
+        if opened:
+            return True, gr.skip(), gr.skip(), gr.skip()
+        return True, *self.super_resolve(image, model, alpha, known_answer, request=request)
 
-def _bicubic(decoded: imaging.DecodedImage, scale: int) -> Image.Image:
-    """The baseline, shaped like super_resolve_image's result (transparency and greyness kept)."""
-    alpha = ops.bicubic_upscale(decoded.alpha, scale) if decoded.alpha is not None else None
-    return imaging.assemble_image(ops.bicubic_upscale(decoded.rgb, scale), alpha, grayscale=decoded.grayscale)
+    def load(self, demo: gr.Blocks) -> None:
+        """Open on the first example, enlarged, when the tab is first shown: not on page load, where its second of
+        CPU would slow every visitor's page. The visitor's own upload or click cancels it, so that a late opening
+        result never replaces theirs."""
+        if self.opens_on_result and isinstance(self.tab, gr.Tab):
+            opening = self.tab.select(
+                self.open_once, [self.opened, *self.inputs], [self.opened, *self.outputs], api_visibility="private"
+            )
+            for action in self.actions:
+                action(None, None, None, cancels=[opening], api_visibility="private", queue=False)
 
 
 def _for_display(image: Image.Image) -> Image.Image:

@@ -3,11 +3,22 @@
 Static text goes to the browser through `gr.I18n` (the browser's language picks
 the translation); error messages are chosen per request from its
 Accept-Language header, since gr.I18n only translates what the page renders.
+Every refusal is a `gan_demo.errors.UserError(code, **values)`; `user_errors` (on each
+handler) is the one place it becomes a gr.Error, from ERRORS[code].
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
 import gradio as gr
+
+from ..errors import UserError
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 TEXT: dict[str, tuple[str, str]] = {
     # -- page ------------------------------------------------------------------------------------------------
@@ -672,18 +683,18 @@ NOTES: dict[str, tuple[str, str]] = {
     "sm_pixel": ("{low} px", "{low} 像素"),
     "sm_pixels_up": ("{low} px and up", "{low} 像素及以上"),
     "sm_group": (", the {group} group", "，{group}"),
-    # what imaging.decode_upload did to an upload (its notes are English; these are their translations)
-    "animated image: only the first frame was used": (
+    # what imaging.decode_upload did to an upload (DecodedImage.notes)
+    "upload_animated": (
         "Animated image: only the first frame was used.",
         "动图：只使用了第一帧。",
     ),
-    "EXIF orientation applied": (
+    "upload_exif": (
         "The EXIF orientation was applied (the photo was turned upright).",
         "已按 EXIF 方向信息把照片转正。",
     ),
-    "16-bit image converted to 8-bit": ("16-bit image converted to 8 bits.", "16 位图像已转换为 8 位。"),
-    "32-bit image converted to 8-bit": ("32-bit image converted to 8 bits.", "32 位图像已转换为 8 位。"),
-    "CMYK image converted to RGB": ("CMYK image converted to RGB.", "CMYK 图像已转换为 RGB。"),
+    "upload_16_bit": ("16-bit image converted to 8 bits.", "16 位图像已转换为 8 位。"),
+    "upload_32_bit": ("32-bit image converted to 8 bits.", "32 位图像已转换为 8 位。"),
+    "upload_cmyk": ("CMYK image converted to RGB.", "CMYK 图像已转换为 RGB。"),
     "alpha": (
         "Transparency kept: the alpha channel was enlarged by bicubic interpolation.",
         "已保留透明通道：透明度用双三次插值放大。",
@@ -703,15 +714,34 @@ def language(request: gr.Request | None) -> str:
     return "zh" if first.startswith("zh") else "en"
 
 
-def error(key: str, request: gr.Request | None, **values: object) -> gr.Error:
-    en, zh = ERRORS[key]
-    return gr.Error((zh if language(request) == "zh" else en).format(**values))
+class Label(str):
+    """An error's value that is a control's label (a key of TEXT): written in the request's language."""
+
+
+def error(code: str, request: gr.Request | None, **values: object) -> gr.Error:
+    """The one place a refusal is put into words: ERRORS[code] in the request's language (KeyError if missing)."""
+    en, zh = ERRORS[code]
+    shown = {key: field_name(value, request) if isinstance(value, Label) else value for key, value in values.items()}
+    return gr.Error((zh if language(request) == "zh" else en).format(**shown))
+
+
+def user_errors(handler: Callable[P, R]) -> Callable[P, R]:
+    """For every handler an event calls: a UserError raised below it reaches the user as a gr.Error in the
+    language of the request (the handler's `request` argument)."""
+
+    @functools.wraps(handler)  # Gradio reads the wrapped signature: its gr.Request and gr.Progress stay
+    def answer(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return handler(*args, **kwargs)
+        except UserError as err:
+            request = kwargs.get("request", next((a for a in args if isinstance(a, gr.Request)), None))
+            raise error(err.code, request, **err.values) from None  # type: ignore[arg-type]
+
+    return answer
 
 
 def note(key: str, request: gr.Request | None, **values: object) -> str:
-    """A line of NOTES in the request's language; an unknown key (a note from gan_demo) is passed through."""
-    if key not in NOTES:
-        return key
+    """A line of NOTES in the request's language (KeyError if missing: every note has both languages)."""
     en, zh = NOTES[key]
     return (zh if language(request) == "zh" else en).format(**values)
 

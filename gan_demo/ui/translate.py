@@ -1,25 +1,27 @@
 """The image-to-image translation tab: a drawing (drawn, uploaded, or the edges of a picture) -> a picture.
 
-Endpoint `/translate` (model, source, sketch, upload) -> (seen, result, l1_result, notes); see app.py.
+Endpoint `/translate` (model, source, sketch, upload) -> (seen, result, l1_result, notes); see docs/api.md.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 import numpy as np
+from gradio.context import Context
 from PIL import Image
 
 from .. import imaging, ops
 from ..checkpoint import ModelRegistry
 from ..data.sketch import clean_drawing, extract_edges
-from . import checks
-from .text import error, i18n, note
+from ..errors import UserError
+from ..kind import Kind
+from . import checks, widgets
+from .tab import Tab
+from .text import i18n, note, user_errors
 
-TASK = "translation"
 SOURCES = ("sketch", "drawing", "picture")
 DISPLAY_SIDE = 256  # outputs are enlarged (nearest neighbour, whole factor) to at least this
 CANVAS_SIDE = 512
@@ -43,14 +45,19 @@ def is_adversarial(config: dict[str, Any]) -> bool:
     return weight is None or weight > 0
 
 
-class TranslationTab:
-    """Handlers and layout of the tab; `registry` holds the models (task "translation")."""
+class TranslationTab(Tab):
+    """Handlers and layout of the tab; its models are the registry's image-to-image translation ones."""
+
+    title_key = "tab_translate"
 
     def __init__(self, registry: ModelRegistry) -> None:
-        self.registry = registry
+        super().__init__(registry)
         # pix2pix models first: the default is the one the tab is about.
-        names = registry.names(task=TASK)
+        names = registry.names(kind=Kind.TRANSLATION)
         self.names = sorted(names, key=lambda n: not is_adversarial(registry.config(n)))
+
+    def available(self) -> bool:
+        return bool(self.names)
 
     def baseline(self, name: str) -> str | None:
         """An installed L1-only model of the same input size and dataset to compare `name` with, or None."""
@@ -68,6 +75,7 @@ class TranslationTab:
 
     # -- the endpoint --------------------------------------------------------------------------------------------
 
+    @user_errors
     def translate(
         self,
         model: str,
@@ -89,21 +97,21 @@ class TranslationTab:
             the drawing as the generator sees it, the model's picture, the L1-only model's picture (or None),
             notes in Markdown; images enlarged for display to at least 256 pixels.
         """
-        loaded = checks.model(self.registry, model, self.names, request, TASK)
+        loaded = checks.model(self.registry, model, self.names)
         if source not in SOURCES:
-            raise error("unknown_source", request, value=source)
+            raise UserError("unknown_source", value=source)
         size = loaded.model.image_size
         lines = []
         if source == "sketch":
-            drawing = self._sketch(sketch, request)
+            drawing = self._sketch(sketch)
             height, width = drawing.shape
         else:
-            decoded = checks.upload(upload, request)
+            decoded = checks.upload(upload)
             lines += [note(n, request) for n in decoded.notes]
             name = Path(upload).name if isinstance(upload, str) else "image"
             drawing = _picture_edges(decoded, size) if source == "picture" else _drawing(decoded)
             if not (drawing < INK).any():
-                raise error("no_edges" if source == "picture" else "no_lines", request, name=name)
+                raise UserError("no_edges" if source == "picture" else "no_lines", name=name)
             width, height = decoded.size
         lines.append(note("tr_model", request, title=loaded.title, size=size))
         if width != height:
@@ -123,20 +131,20 @@ class TranslationTab:
         seen = imaging.to_pil(square[..., None], DISPLAY_SIDE)
         return seen, result, compared, "\n".join(f"- {line}" for line in lines)
 
-    def _sketch(self, sketch: object, request: gr.Request | None) -> np.ndarray:
+    def _sketch(self, sketch: object) -> np.ndarray:
         """The sketchpad's composite (any mode, transparent = paper) -> (H, W) black-on-white drawing."""
         layers = sketch if isinstance(sketch, dict) else {}
         pixels = layers.get("composite")
         if pixels is None:
             pixels = layers.get("background")
         if not isinstance(pixels, np.ndarray) or pixels.size == 0:
-            raise error("draw_first", request)
-        checks.pixels_within_limit(pixels, request, name="sketch")
+            raise UserError("draw_first")
+        checks.pixels_within_limit(pixels, name="sketch")
         if pixels.dtype != np.uint8:
             pixels = np.clip(pixels, 0, 255).astype(np.uint8)
         drawing = clean_drawing(pixels)
         if not (drawing < INK).any():
-            raise error("draw_first", request)
+            raise UserError("draw_first")
         return drawing
 
     @staticmethod
@@ -158,12 +166,8 @@ class TranslationTab:
             found += [str(p) for p in sorted((self.registry.directory(name) / "examples").glob("*.png"))]
         return list(dict.fromkeys(found))
 
-    def build(self, model_choices: Callable[[list[str]], list[tuple[str, str]]], tab: gr.Tab | None = None) -> None:
-        """The tab's components and events (call inside `with gr.Tab(...) as tab`).
-
-        Sets `inputs` and `outputs` (the endpoint's), and `opens_on_result`: whether the canvas starts with an
-        example drawing, so that a demo.load of `translate` shows a result at once.
-        """
+    def build(self) -> None:
+        tab = Context.block  # the gr.Tab being built: choosing it picks the sketchpad's brush
         gr.Markdown(i18n("translate_explain"))
         if not self.names:
             gr.Markdown(i18n("tr_none"))
@@ -171,9 +175,7 @@ class TranslationTab:
         self.opens_on_result = bool(examples and self.names)
         with gr.Row():
             with gr.Column(scale=5):
-                model = gr.Dropdown(
-                    choices=model_choices(self.names), value=self.names[0] if self.names else None, label=i18n("model")
-                )
+                model = widgets.model_dropdown(self.registry, self.names)
                 source = gr.Radio(
                     [(i18n(f"tr_source_{s}"), s) for s in SOURCES], value="sketch", label=i18n("tr_source")
                 )
@@ -216,7 +218,7 @@ class TranslationTab:
         source.change(self.show_source, source, [draw_box, upload_box], api_visibility="private", queue=False).then(
             None, js=PICK_BRUSH_JS
         )
-        if tab is not None:
+        if isinstance(tab, gr.Tab):
             tab.select(None, js=PICK_BRUSH_JS)
         if examples:
             gallery.load_input_event.then(self._use_sketch, None, source, api_visibility="private", queue=False).then(
@@ -226,6 +228,11 @@ class TranslationTab:
     @staticmethod
     def _use_sketch() -> str:
         return "sketch"
+
+    def load(self, demo: gr.Blocks) -> None:
+        """Open on the first example drawing, translated."""
+        if self.opens_on_result:
+            demo.load(self.translate, self.inputs, self.outputs, api_visibility="private")
 
 
 def _output(label: Any, elem_id: str, visible: bool = True) -> gr.Image:

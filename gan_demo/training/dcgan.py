@@ -1,4 +1,4 @@
-"""The image GAN families dcgan, wgan-gp and cgan, and `train`, which runs any family.
+"""The DCGAN-based families: dcgan, wgan-gp and cgan (noise -> image, one trainer).
 
 One step is one generator update after `n_critic` discriminator updates.
 """
@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
@@ -18,11 +17,8 @@ from ..imaging import grid_image
 from ..models import DCGANDiscriminator, DCGANGenerator, ProjectionDiscriminator
 from .base import BaseTrainer, BatchSampler, init_weights
 from .config import TrainConfig
-from .cyclegan import CycleGANTrainer
 from .ema import make_ema, recalibrate_batchnorm, update_ema
 from .losses import d_bce_loss, d_wasserstein_loss, g_nonsaturating_loss, g_wasserstein_loss, gradient_penalty
-from .paired import Pix2PixTrainer, SRGANTrainer
-from .stylegan import StyleGANTrainer
 
 FAMILY_DESCRIPTIONS = {
     "dcgan": "DCGAN (Radford et al. 2016): a transposed-convolution generator with batch norm against a convolutional "
@@ -178,22 +174,3 @@ class GANTrainer(BaseTrainer):
         self._recalibrate_ema()
         self.save_sampling_model(directory, training, self.data.class_names if self.num_classes else [])
         self.save_samples(directory / "samples.png")
-
-
-def make_trainer(cfg: TrainConfig, command: str | None = None) -> BaseTrainer:
-    trainer = {
-        "pix2pix": Pix2PixTrainer,
-        "srgan": SRGANTrainer,
-        "stylegan": StyleGANTrainer,
-        "cyclegan": CycleGANTrainer,
-    }.get(cfg.family, GANTrainer)
-    return trainer(cfg, command)
-
-
-def train(cfg: TrainConfig, command: str | None = None) -> Path | None:
-    trainer = make_trainer(cfg, command)
-    try:
-        return trainer.run()
-    finally:
-        if dist.is_initialized():
-            dist.destroy_process_group()
