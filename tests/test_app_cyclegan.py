@@ -112,9 +112,9 @@ def test_bad_upload_is_refused_clearly(
 def test_unknown_direction_and_wrong_model_are_refused(client: Client, files: dict[str, str]) -> None:
     with pytest.raises(AppError, match="sideways"):  # Gradio's own check of the radio's choices
         run(client, files["photo"], "sideways")
-    with pytest.raises(AppError) as refused:
+    with pytest.raises(AppError) as refused:  # Gradio's check of the dropdown's choices (in-process: ours)
         run(client, files["photo"], "AtoB", "tiny-pix2pix")
-    assert "Image-to-image translation" in str(refused.value) and MODEL in str(refused.value)
+    assert "tiny-pix2pix" in str(refused.value) and MODEL in str(refused.value)
 
 
 def test_errors_and_notes_in_chinese(server: str, downloads: Path, files: dict[str, str]) -> None:
@@ -133,6 +133,9 @@ def test_handler_in_process(app: Any, files: dict[str, str]) -> None:
     with pytest.raises(gr.Error) as refused:
         tab.cyclegan(files["photo"], "sideways", MODEL, request=request)
     assert refused.value.message == "未知方向 'sideways'：可选 AtoB, BtoA。"
+    with pytest.raises(gr.Error) as refused:
+        tab.cyclegan(files["photo"], "AtoB", "tiny-pix2pix", request=None)
+    assert "Image-to-image translation" in refused.value.message and MODEL in refused.value.message
     translated, reconstructed, _ = tab.cyclegan(files["photo"], "AtoB", MODEL, request=None)
     assert translated.size == reconstructed.size == (DISPLAY, DISPLAY)
     # the examples' counterparts: shown for an example, nothing for an upload

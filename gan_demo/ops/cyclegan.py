@@ -25,7 +25,7 @@ def cycle_translate(
     `model` is a CycleGANGenerators; `direction` "AtoB" runs G then F (the cycle back), "BtoA" F then G.
     Instance norm and no dropout at inference: one image always gives the same result, whatever the batch.
     """
-    x = torch.as_tensor(images)
+    x = torch.as_tensor(np.array(images) if isinstance(images, np.ndarray) else images)  # e.g. a read-only upload
     x = x.permute(2, 0, 1)[None] if x.dim() == 3 else x  # (H, W, 3) -> (1, 3, H, W)
     if x.dtype != torch.uint8 or x.dim() != 4 or x.shape[1] != model.channels:
         raise ValueError(f"expected uint8 images (B, {model.channels}, H, W) or (H, W, 3), got {tuple(x.shape)}")
