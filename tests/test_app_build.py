@@ -27,5 +27,5 @@ def test_without_models_every_tab_still_explains_itself_and_nothing_runs_on_load
     loads = [fn for fn in demo.fns.values() if any(target[1] == "load" for target in fn.targets)]
     assert loads == []  # the overview has nothing to open on
     assert {fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public"} == {
-        "sample", "interpolate", "conditional", "style_mix", "super_resolve", "translate",
+        "sample", "interpolate", "conditional", "style_mix", "super_resolve", "translate", "cyclegan",
     }  # fmt: skip
