@@ -55,6 +55,7 @@ def test_api_lists_exactly_the_public_endpoints(client: Client) -> None:
         "/style_mix",
         "/super_resolve",
         "/translate",
+        "/cyclegan",
     }
     assert not api["unnamed_endpoints"]
 
