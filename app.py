@@ -4,8 +4,8 @@ Run `python app.py` and open http://127.0.0.1:7860. Extra checkpoint folders or 
 added with GAN_DEMO_MODELS="path/one:user/repo", and official checkpoint files of other projects
 (RealESRGAN_x4plus.pth, latest_net_G.pth, ...; see scripts/convert.py) with GAN_DEMO_MODELS="file.pth": they are
 converted once into ~/.cache/gan_demo/converted/. Each tab's main action is a public API endpoint (/sample,
-/interpolate, /conditional, /style_mix, /super_resolve, /translate, /lab_2d): docs/api.md lists their inputs and
-outputs.
+/interpolate, /conditional, /style_mix, /super_resolve, /translate, /lab_2d, /cyclegan): docs/api.md lists their
+inputs and outputs.
 This file only composes the tabs of gan_demo/ui/ (one module each) and launches; docs/architecture.md has the map.
 """
 
@@ -17,6 +17,7 @@ import gradio as gr
 
 from gan_demo.checkpoint import DEFAULT_CHECKPOINT_DIR, ModelRegistry
 from gan_demo.ui.conditional import ConditionalTab
+from gan_demo.ui.cyclegan import CycleGANTab
 from gan_demo.ui.interpolate import InterpolateTab
 from gan_demo.ui.lab import LabTab
 from gan_demo.ui.overview import OverviewTab
@@ -37,6 +38,7 @@ TABS: tuple[type[Tab], ...] = (
     SuperResolutionTab,
     TranslationTab,
     LabTab,
+    CycleGANTab,
 )
 MAX_FILE_SIZE = "50mb"  # per upload; the pixel limit (imaging.MAX_UPLOAD_PIXELS) is checked on decoding
 # show_error: Gradio's own input checks (e.g. text sent for a number) reach the client as a message.

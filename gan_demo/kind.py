@@ -18,6 +18,7 @@ class Kind(StrEnum):
     STYLEGAN = "stylegan"  # noise -> w -> image, with per-layer styles (a W space to mix and walk)
     SUPER_RESOLUTION = "super-resolution"  # low -> high resolution
     TRANSLATION = "translation"  # one image -> another (paired, pix2pix)
+    UNPAIRED_TRANSLATION = "unpaired-translation"  # domain A <-> domain B, learnt without pairs (CycleGAN)
 
 
 # Kinds that turn noise into an image (the config's task "sample").
@@ -34,6 +35,7 @@ def _style_based(config: dict[str, Any]) -> bool:
 RULES: tuple[tuple[Kind, Callable[[dict[str, Any]], bool]], ...] = (
     (Kind.SUPER_RESOLUTION, lambda config: config.get("task") == "super-resolution"),
     (Kind.TRANSLATION, lambda config: config.get("task") == "translation"),
+    (Kind.UNPAIRED_TRANSLATION, lambda config: config.get("task") == "unpaired-translation"),
     # an imported class-conditional StyleGAN (NVIDIA's c_dim) maps z only with a class: the class tab's
     (Kind.STYLEGAN, lambda config: _style_based(config) and not config.get("kwargs", {}).get("num_classes", 0)),
     (Kind.CONDITIONAL, lambda config: config.get("kwargs", {}).get("num_classes", 0) > 0),

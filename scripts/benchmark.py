@@ -4,6 +4,8 @@
     superres   a 256x256 photo to 1024x1024 (target < 2 s), vs bicubic and the untiled model; peak memory of a
                2000x2000 input, tiled (target < 2 GiB)
     translation  one 128x128 pix2pix translation from a drawing and from a picture (target < 300 ms)
+    cyclegan   one CycleGAN translation plus its cycle back, from a 512x512 upload (target < 300 ms), vs the
+               translation alone; the endpoints section times /cyclegan through gradio_client
     stylemix   a 4x4 StyleGAN style-mixing grid with its source images, batched, vs each image one at a time
                (target < 1.5 s; the endpoints section times it through gradio_client)
     startup    `python app.py` until its page answers HTTP 200, vs `python -c "import gradio"` (target < 10 s)
@@ -69,14 +71,15 @@ from gan_demo.training.dcgan import GANTrainer  # noqa: E402
 from gan_demo.training.report import describe_hardware  # noqa: E402
 
 SECTIONS = (
-    "sampling", "superres", "translation", "stylemix", "training", "startup", "endpoints", "imports", "imports-sr",
-    "lab_images", "lab",
+    "sampling", "superres", "translation", "stylemix", "cyclegan", "training", "startup", "endpoints", "imports",
+    "imports-sr", "lab_images", "lab",
 )  # fmt: skip
 DEFAULT_REPEATS = {
     "sampling": 30,
     "superres": 10,
     "translation": 30,
     "stylemix": 20,
+    "cyclegan": 30,
     "startup": 3,
     "endpoints": 20,
     "imports": 3,
@@ -91,6 +94,8 @@ TRANSLATE_TARGET_MS = 300.0
 SR_MODEL = "srgan-photo-x4"
 TRANSLATION_MODEL = "pix2pix-edges2avatars"
 STYLEGAN_MODEL = "stylegan-avatars"
+CYCLEGAN_MODEL = "cyclegan-hair-avatars"
+CYCLEGAN_TARGET_MS = 300.0
 STYLE_MIX_SIDE = 4  # rows and columns of the grid
 STYLE_MIX_TARGET_S = 1.5
 SAMPLING_TARGET_MS = 150.0
@@ -276,6 +281,35 @@ def bench_translation(registry: ModelRegistry, repeats: int) -> list[Row]:
             {f"model_{k}": v for k, v in model_only.items()}
             | {f"drawing_{k}": v for k, v in drawing_times.items()}
             | picture_times,
+        )
+    ]
+
+
+# -- unpaired translation (CycleGAN) ---------------------------------------------------------------------------
+
+
+def bench_cyclegan(registry: ModelRegistry, repeats: int) -> list[Row]:
+    loaded = registry.get(CYCLEGAN_MODEL)
+    model, size = loaded.model, loaded.config["image_size"]
+    upload = test_photo(512)
+    log(f"cyclegan {CYCLEGAN_MODEL}: {repeats} repeats ...")
+    x = torch.from_numpy(ops.fit_crop(upload, size).copy()).permute(2, 0, 1)[None] / 127.5 - 1
+
+    def one_generator() -> torch.Tensor:
+        with torch.inference_mode():
+            return model.a_to_b(x)
+
+    one_way = ms(time_calls(one_generator, repeats))
+    cycle = ms(time_calls(lambda: ops.cycle_translate(model, ops.fit_crop(upload, size), "AtoB"), repeats))
+    return [
+        Row(
+            f"cyclegan {CYCLEGAN_MODEL}: one {size}² translation and its cycle back, median / p95",
+            f"one generator alone: {fmt_ms(one_way)}",
+            f"512² upload cropped, translated and cycled back: {fmt_ms(cycle)}",
+            f"{cycle['median_ms'] / max(one_way['median_ms'], 1e-9):.1f}x the single translation",
+            f"p95 < {CYCLEGAN_TARGET_MS:.0f} ms",
+            cycle["p95_ms"] < CYCLEGAN_TARGET_MS,
+            {f"one_way_{k}": v for k, v in one_way.items()} | cycle,
         )
     ]
 
@@ -517,7 +551,7 @@ def endpoint_calls(
     drawing[100:400:25, 100:400] = 0  # a few pen strokes
     Image.fromarray(photo).save(workdir / "photo.png")
     Image.fromarray(drawing).save(workdir / "drawing.png")
-    return {
+    calls = {
         "/sample": (
             lambda seed: (DCGAN_MODEL, seed, 16, 1.0),
             lambda seed: ops.sample(dcgan, range(seed, seed + 16)),
@@ -552,6 +586,15 @@ def endpoint_calls(
             lambda seed: ops.translate(pix2pix, ops.fit_square(clean_drawing(drawing), pix2pix.image_size)),
         ),
     }
+    if CYCLEGAN_MODEL in registry.names():  # a 256x256 upload -> one 64 px translation and its cycle back
+        cyclegan = registry.get(CYCLEGAN_MODEL)
+        calls["/cyclegan"] = (
+            lambda seed: (handle_file(str(workdir / "photo.png")), "AtoB", CYCLEGAN_MODEL),
+            lambda seed: ops.cycle_translate(
+                cyclegan.model, ops.fit_crop(photo, cyclegan.config["image_size"]), "AtoB"
+            ),
+        )
+    return calls
 
 
 def bench_endpoints(registry: ModelRegistry, repeats: int, extra_models: Path | None) -> list[Row]:
@@ -934,6 +977,8 @@ def main(argv: list[str] | None = None) -> int:
                 rows += bench_translation(registry, repeats(section))
             elif section == "stylemix":
                 rows += bench_stylemix(registry, repeats(section))
+            elif section == "cyclegan":
+                rows += bench_cyclegan(registry, repeats(section))
             elif section == "startup":
                 rows += bench_startup(repeats(section), extra_models)
             elif section == "endpoints":

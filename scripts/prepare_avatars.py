@@ -1,4 +1,5 @@
-"""Render the cartoon-avatar dataset (images, sketches, attribute labels) for pix2pix and StyleGAN training.
+"""Render the cartoon-avatar dataset (images, sketches, attribute labels) for pix2pix and StyleGAN training,
+or (--hair-domains) the unpaired black-hair / blonde-hair domains for CycleGAN.
 
 Needs the training extra: pip install python-avatars resvg-py. Each seed is one avatar, so the
 same command always writes the same files; a folder that already holds the request is left alone.
@@ -6,6 +7,7 @@ same command always writes the same files; a folder that already holds the reque
 Examples:
     python scripts/prepare_avatars.py --out data/avatars-128 --first-seed 0 --count 30000 --size 128 --workers 2
     python scripts/prepare_avatars.py --out /tmp/av-check --count 64 --preview /tmp/av-preview.png
+    python scripts/prepare_avatars.py --hair-domains --out data/hair-64 --count 2000 --test-count 500 --size 64
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
-from gan_demo.data.avatars import load_avatars, prepare_avatars  # noqa: E402
+from gan_demo.data.avatars import load_avatars, prepare_avatars, prepare_hair_domains  # noqa: E402
 from gan_demo.imaging import grid_image  # noqa: E402
 
 
@@ -40,7 +42,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=128, help="image side in pixels")
     parser.add_argument("--workers", type=int, default=1, help="rendering processes")
     parser.add_argument("--preview", type=Path, help="also write a PNG grid of the first 32 avatars and sketches")
+    parser.add_argument(
+        "--hair-domains",
+        action="store_true",
+        help="CycleGAN's trainA/trainB/testA/testB PNG folders (black / blonde hair, disjoint seeds), --count per "
+        "training domain, and each test avatar's counterpart (the other hair colour) in testA_counterpart/ etc.",
+    )
+    parser.add_argument("--test-count", type=int, default=500, help="--hair-domains: held-out avatars per domain")
     args = parser.parse_args(argv)
+    if args.hair_domains:
+        prepare_hair_domains(args.out, train_count=args.count, test_count=args.test_count, size=args.size)
+        return 0
     root = prepare_avatars(args.out, first_seed=args.first_seed, count=args.count, size=args.size, workers=args.workers)
     if args.preview:
         write_preview(root, args.preview)

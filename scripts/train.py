@@ -12,6 +12,7 @@ Examples (each shipped checkpoint's recipe is its recipe.json; its README.md lis
     python scripts/train.py --family srgan --dataset photos --out runs/sr                    # PSNR-oriented stage
     python scripts/train.py --family srgan --adv-weight 0.01 --init-from runs/sr/model --out runs/srgan   # GAN stage
     python scripts/train.py --family stylegan --dataset avatars --data-root data/avatars-64 --out runs/sg
+    python scripts/train.py --family cyclegan --dataset folder --data-root horse2zebra/ --out runs/cg  # trainA/ trainB/
 """
 
 from __future__ import annotations
@@ -30,10 +31,11 @@ from gan_demo.training.options import options_parser, parse_options  # noqa: E40
 
 HELP = {
     "family": "dcgan (BCE), wgan-gp (critic + gradient penalty), cgan (class-conditional), pix2pix (sketch -> "
-    "picture), srgan (x4 super-resolution) or stylegan (StyleGAN2); each brings its defaults for the options below "
-    "that show one per family",
+    "picture), srgan (x4 super-resolution), stylegan (StyleGAN2) or cyclegan (unpaired A <-> B); each brings its "
+    "defaults for the options below that show one per family",
     "dataset": "fashion-mnist, mnist, cifar10, avatars (prepared by scripts/prepare_avatars.py), folder (images under "
-    "--data-root); pix2pix: avatars or folder (A|B pairs); srgan: photos or folder",
+    "--data-root); pix2pix: avatars or folder (A|B pairs); srgan: photos or folder; cyclegan: hair-avatars "
+    "(prepare_avatars.py --hair-domains) or folder (trainA/ trainB/)",
     "data_root": "where the dataset's files are; unset: Debian's dataset-fashion-mnist, else a download",
     "steps": "generator updates (each after n_critic discriminator updates)",
     "resume": "continue the run in --out from its last saved state",
@@ -44,7 +46,10 @@ HELP = {
     "image_size": "image folders: images are centre-cropped and resized to this (built-in datasets keep theirs); "
     "pix2pix and stylegan: the resolution; srgan: the high-resolution training crop",
     "batch_size": "images (pairs) per step",
-    "g_blocks": "srgan: residual blocks of the generator",
+    "g_blocks": "srgan / cyclegan: residual blocks of the generator",
+    "cycle_weight": "cyclegan: lambda, the weight of the cycle-consistency L1 loss",
+    "identity_weight": "cyclegan: weight of the identity loss as a multiple of lambda (0 turns it off)",
+    "pool_size": "cyclegan: generated images kept in the history the discriminators see (0: only the newest)",
     "g_max_channels": "pix2pix: the U-Net's widest level; stylegan: the widest layers of G and D",
     "latent_dim": "size of z (and, for stylegan, of w)",
     "mapping_layers": "stylegan: layers of the mapping network z -> w",

@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw
 
 from gan_demo.checkpoint import ModelRegistry
 from gan_demo.ui.conditional import ConditionalTab
+from gan_demo.ui.cyclegan import CycleGANTab
 from gan_demo.ui.interpolate import InterpolateTab
 from gan_demo.ui.sample import SWEEP_PSIS, SampleTab
 from gan_demo.ui.stylemix import StyleMixTab
@@ -38,6 +39,18 @@ TINY = ["--g-channels", "4", "--d-channels", "8", "--batch-size", "8", "--latent
 TINY_SR = ["--family", "srgan", "--image-size", "32", "--g-channels", "4", "--g-blocks", "1", "--d-channels", "4"]
 TINY_PIX2PIX = ["--family", "pix2pix", "--image-size", "32", "--g-channels", "4", "--g-max-channels", "8"]
 TINY_PAIRED = ["--d-channels", "4", "--batch-size", "2", "--log-every", "1", "--precision", "fp32", "--steps", "2"]
+TINY_CYCLEGAN = [
+    "--family",
+    "cyclegan",
+    "--dataset",
+    "folder",
+    "--image-size",
+    "32",
+    "--g-channels",
+    "4",
+    "--g-blocks",
+    "1",
+]
 TINY_STYLEGAN = ["--dataset", "folder", "--image-size", "16", "--g-max-channels", "8", "--mapping-layers", "2"]
 TINY_SIDE = 32  # the tiny pix2pix models' input and output size
 CALL_TIMEOUT_S = 120  # per request through the served app; the CPU is shared with training runs
@@ -97,6 +110,35 @@ def _pairs(folder: Path, count: int = 10, side: int = TINY_SIDE) -> Path:
     return folder
 
 
+def unpaired_domains(root: Path, n: int = 6) -> Path:
+    """CycleGAN's layout with a red square as domain A and a blue one as B; the test images have counterparts
+    (the square in the other colour)."""
+    rng = np.random.default_rng(0)
+    for folder, count, channel in (("trainA", n, 0), ("trainB", n, 2), ("testA", 2, 0), ("testB", 2, 2)):
+        (root / folder).mkdir(parents=True)
+        for i in range(count):
+            image = rng.integers(0, 80, (40, 40, 3), dtype=np.uint8)
+            x, y = rng.integers(0, 20, 2)
+            image[y : y + 16, x : x + 16, channel] = 230
+            Image.fromarray(image).save(root / folder / f"{i}.png")
+            if folder.startswith("test"):
+                (root / f"{folder}_counterpart").mkdir(exist_ok=True)
+                image[y : y + 16, x : x + 16] = image[y : y + 16, x : x + 16, ::-1]
+                Image.fromarray(image).save(root / f"{folder}_counterpart" / f"{i}.png")
+    return root
+
+
+def _cyclegan_examples(domains: Path, model: Path, side: int) -> None:
+    """The app's example layout: examples/A_<name>.png, examples/B_<name>.png, counterparts/ beside them."""
+    (model / "examples" / "counterparts").mkdir(parents=True)
+    for domain in "AB":
+        for path in sorted((domains / f"test{domain}").glob("*.png")):
+            for source, target in ((path, model / "examples"), (domains / f"test{domain}_counterpart" / path.name,
+                                   model / "examples" / "counterparts")):  # fmt: skip
+                with Image.open(source) as img:
+                    img.resize((side, side), Image.BICUBIC).save(target / f"{domain}_{path.name}")
+
+
 def _train_paired(runs: Path, models: Path, name: str, *args: str) -> Path:
     export = models / name
     argv = ["--out", str(runs / f"run-{name}"), "--export", str(export), *args, *TINY_PAIRED]
@@ -109,7 +151,9 @@ def tiny_image_checkpoints(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Image-to-image models, each trained 2 steps on synthetic data:
     tiny-srresnet (x4 super-resolution, L1 only: the PSNR-oriented model), tiny-srgan (fine-tuned from it with
     the adversarial loss; config base_model = "tiny-srresnet"), tiny-pix2pix (32 px U-Net, L1 + GAN) and
-    tiny-l1 (the same U-Net, L1 only). The folder pix2pix data are RGB, so the tiny U-Nets take 3 channels."""
+    tiny-l1 (the same U-Net, L1 only), and tiny-cyclegan (32 px, red <-> blue squares, with two held-out examples
+    of each domain and their counterparts in examples/). The folder pix2pix data are RGB, so the tiny U-Nets take 3
+    channels."""
     data = tmp_path_factory.mktemp("image_data")
     runs = tmp_path_factory.mktemp("image_runs")
     models = tmp_path_factory.mktemp("image_models")
@@ -120,6 +164,9 @@ def tiny_image_checkpoints(tmp_path_factory: pytest.TempPathFactory) -> Path:
     p2p_data = ["--dataset", "folder", "--data-root", str(pairs), *TINY_PIX2PIX]
     _train_paired(runs, models, "tiny-pix2pix", *p2p_data)
     _train_paired(runs, models, "tiny-l1", *p2p_data, "--adv-weight", "0")
+    domains = unpaired_domains(data / "domains")
+    cyclegan = _train_paired(runs, models, "tiny-cyclegan", "--data-root", str(domains), *TINY_CYCLEGAN)
+    _cyclegan_examples(domains, cyclegan, side=TINY_SIDE)
     return models
 
 
@@ -145,7 +192,7 @@ def server(app_checkpoints: Path, tmp_path_factory: pytest.TempPathFactory) -> I
 @pytest.fixture(scope="session")
 def app(app_checkpoints: Path) -> SimpleNamespace:
     """The app's tabs over a registry of every tiny model, for calling handlers in-process: `app.sample` etc.
-    are the tabs' handlers, `app.stylemix`, `app.superres` and `app.translation` the tabs themselves."""
+    are the tabs' handlers, `app.stylemix`, `app.superres`, `app.translation` and `app.cyclegan` the tabs themselves."""
     registry = ModelRegistry([app_checkpoints], device="cpu")
     assert isinstance(app_module.build_demo(registry), gr.Blocks)
     sampling, interpolation, conditional = SampleTab(registry), InterpolateTab(registry), ConditionalTab(registry)
@@ -159,11 +206,13 @@ def app(app_checkpoints: Path) -> SimpleNamespace:
         stylemix=StyleMixTab(registry),
         superres=SuperResolutionTab(registry),
         translation=TranslationTab(registry),
+        cyclegan=CycleGANTab(registry),
     )
     assert {"tiny-dcgan", "tiny-wgan-gp", "tiny-stylegan"} <= set(sampling.names)
     assert "tiny-cgan" in conditional.names
     assert {"tiny-srresnet", "tiny-srgan"} <= set(app.superres.names)
     assert {"tiny-pix2pix", "tiny-l1"} <= set(app.translation.names)
+    assert "tiny-cyclegan" in app.cyclegan.names
     return app
 
 

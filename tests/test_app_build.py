@@ -29,5 +29,5 @@ def test_without_models_every_tab_still_explains_itself_and_nothing_runs_on_load
     # The overview has nothing to open on; only the lab opens, on its first frame and its limits (no model needed).
     assert {type(getattr(fn.fn, "__self__", None)).__name__ for fn in loads} == {"LabTab"}
     assert {fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public"} == {
-        "sample", "interpolate", "conditional", "style_mix", "super_resolve", "translate", "lab_2d",
+        "sample", "interpolate", "conditional", "style_mix", "super_resolve", "translate", "lab_2d", "cyclegan",
     }  # fmt: skip

@@ -56,6 +56,7 @@ def test_api_lists_exactly_the_public_endpoints(client: Client) -> None:
         "/super_resolve",
         "/translate",
         "/lab_2d",
+        "/cyclegan",
     }
     assert not api["unnamed_endpoints"]
 

@@ -137,6 +137,7 @@ def test_chinese_browser_gets_chinese_page(page_zh: Page, tmp_path: Path) -> Non
         "超分辨率",
         "图像到图像翻译",
         "训练实验室",
+        "非配对翻译（CycleGAN）",
     ]
     assert "Random sampling" not in page.locator("body").inner_text()  # (the config script holds both languages)
     expect(page.get_by_role("heading", level=1)).to_contain_text("GAN 实验室")

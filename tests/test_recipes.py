@@ -68,7 +68,7 @@ def test_every_family_sets_every_family_field_and_help_shows_them(capsys: pytest
     with pytest.raises(SystemExit):
         train_script.parse_args(["--help"])
     shown = " ".join(capsys.readouterr().out.split())
-    assert "images (pairs) per step (default: 128; pix2pix, srgan: 16; stylegan: 32)" in shown
+    assert "images (pairs) per step (default: 128; pix2pix, srgan: 16; stylegan: 32; cyclegan: 1)" in shown
     assert "generator learning rate (default: 0.0002; wgan-gp: 0.0001; stylegan: 0.002)" in shown
     assert "else Apple MPS" in shown
 

@@ -36,6 +36,8 @@ TINY: dict[str, tuple[dict[str, Any], Callable[[nn.Module], torch.Tensor]]] = {
     ),
     "UNetGenerator": (dict(image_size=16, base_channels=4, max_channels=8), lambda m: m(_images(1, 16))),
     "PatchDiscriminator": (dict(base_channels=4, num_layers=2), lambda m: m(_images(1, 32), _images(3, 32))),
+    "ResnetGenerator": (dict(base_channels=4, num_blocks=1), lambda m: m(_images(3, 16))),
+    "CycleGANGenerators": (dict(base_channels=4, num_blocks=1), lambda m: m(_images(3, 16), "BtoA")),
     "SRResNet": (dict(channels=4, num_blocks=1), lambda m: m(_images(3, 8))),
     "SRDiscriminator": (dict(base_channels=4, num_blocks=2), lambda m: m(_images(3, 16))),
     "StyleGANGenerator": (

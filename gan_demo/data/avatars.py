@@ -145,17 +145,23 @@ def render_avatar(seed: int, size: int = 128) -> tuple[np.ndarray, dict[str, int
 
 def _render(seed: int, size: int) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
     """render_avatar plus the figure's (size, size) uint8 coverage (alpha), which outlines it on any background."""
+    attributes = random_attributes(seed)
+    image, alpha = render_attributes(attributes, size)
+    return image, alpha, attributes
+
+
+def render_attributes(attributes: dict[str, int], size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The avatar with these attribute indices: (size, size, 3) uint8 RGB on its background, and its alpha."""
     import resvg_py
     from PIL import Image
 
-    attributes = random_attributes(seed)
     # Fonts are never needed (no text parts), so skip the system's: the pixels then depend on nothing local.
     png = resvg_py.svg_to_bytes(svg_string=avatar_svg(attributes), width=size, height=size, skip_system_fonts=True)
     with Image.open(io.BytesIO(bytes(png))) as img:
         figure = img.convert("RGBA")
     background = str(_library_options()["background_color"][attributes["background_color"]].value)
     image = Image.alpha_composite(Image.new("RGBA", figure.size, background), figure).convert("RGB")
-    return np.asarray(image), np.asarray(figure)[..., 3], attributes
+    return np.asarray(image), np.asarray(figure)[..., 3]
 
 
 def _render_chunk(job: tuple[range, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -243,6 +249,84 @@ def prepare_avatars(out: str | Path, *, first_seed: int, count: int, size: int =
     arrays.clear()  # closes the memory maps
     for name in files:
         os.replace(out / f"{name}.tmp.npy", out / f"{name}.npy")
+    tmp = out / "dataset.json.tmp"
+    tmp.write_text(json.dumps(meta, indent=1) + "\n")
+    os.replace(tmp, meta_path)
+    return out
+
+
+# Two CycleGAN domains that differ in hair colour only. The tops whose hair takes the hair colour over a
+# visible area: no hats, no bald or shaved heads, nor the few hair types the library draws in a fixed colour
+# (straight_2, shaved_sides) or almost hides (sides, mohawk, hat_over_hair, astronaut).
+HAIR_DOMAINS = {"A": "black", "B": "blonde"}
+HAIR_TOPS = [
+    t for t in ATTRIBUTES["top"][: ATTRIBUTES["top"].index("hat")]
+    if t not in ("none", "shaved_sides", "straight_2", "sides", "mohawk", "hat_over_hair", "astronaut")
+]  # fmt: skip
+# Each split's seeds start here (disjoint ranges, far above the 0-29999 the avatar classifier trained on).
+HAIR_SPLIT_SEEDS = {"trainA": 2_000_000, "trainB": 3_000_000, "testA": 4_000_000, "testB": 5_000_000}
+
+
+def hair_domain_attributes(seed: int, domain: str) -> dict[str, int]:
+    """The avatar for `seed` in hair domain "A" or "B": random attributes, a top from HAIR_TOPS, the domain's
+    hair colour. The same seed in the other domain is its counterpart: identical except for the hair colour."""
+    if domain not in HAIR_DOMAINS:
+        raise ValueError(f"domain must be one of {sorted(HAIR_DOMAINS)}, got {domain!r}")
+    attributes = random_attributes(seed)
+    top = HAIR_TOPS[int(np.random.default_rng([seed, 1]).integers(len(HAIR_TOPS)))]
+    attributes["top"] = ATTRIBUTES["top"].index(top)
+    attributes["hair_color"] = ATTRIBUTES["hair_color"].index(HAIR_DOMAINS[domain])
+    return attributes
+
+
+def prepare_hair_domains(out: str | Path, *, train_count: int, test_count: int, size: int = 64) -> Path:
+    """Render the hair-colour domains as PNGs in CycleGAN's layout: trainA/ trainB/ testA/ testB/, each from
+    its own seed range (HAIR_SPLIT_SEEDS), and testA_counterpart/ testB_counterpart/: each test avatar with
+    the other hair colour, under the same file name (the ground truth; never used for training).
+
+    Avatars are drawn at 128 px and resized to `size` as the avatar classifier's images were.
+    dataset.json, written last, marks a complete folder; one that holds this exact request is left alone.
+    """
+    from PIL import Image
+
+    from .paired import _resize
+
+    if train_count < 1 or test_count < 1 or size < 8:
+        raise ValueError(f"need train_count, test_count >= 1 and size >= 8, got {train_count=}, {test_count=}, {size=}")
+    out = Path(out)
+    counts = {"trainA": train_count, "trainB": train_count, "testA": test_count, "testB": test_count}
+    meta = {
+        "domains": {d: f"{colour} hair" for d, colour in HAIR_DOMAINS.items()},
+        "splits": {split: [HAIR_SPLIT_SEEDS[split], HAIR_SPLIT_SEEDS[split] + n] for split, n in counts.items()},
+        "counterparts": {"testA_counterpart": "testA in domain B", "testB_counterpart": "testB in domain A"},
+        "size": size,
+        "hair_tops": HAIR_TOPS,
+        **{k: v for k, v in _dataset_meta(0, 0, size).items() if k.endswith("_version") or k == "licence"},
+    }
+    meta_path = out / "dataset.json"
+    if meta_path.exists() and json.loads(meta_path.read_text()) == meta:
+        print(f"{out}: already prepared")
+        return out
+    meta_path.unlink(missing_ok=True)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    start, done, total = time.perf_counter(), 0, sum(counts.values()) + 2 * test_count
+    try:
+        for split, (first, stop) in meta["splits"].items():
+            domain = split[-1]
+            other = "B" if domain == "A" else "A"
+            jobs = [(split, domain)] + ([(f"{split}_counterpart", other)] if split.startswith("test") else [])
+            for folder, hair in jobs:
+                (out / folder).mkdir(parents=True, exist_ok=True)
+                for seed in range(first, stop):
+                    image, _ = render_attributes(hair_domain_attributes(seed, hair), 128)
+                    small = _resize(torch.from_numpy(image.copy()).permute(2, 0, 1)[None], size)[0].permute(1, 2, 0)
+                    Image.fromarray(small.numpy()).save(out / folder / f"{seed}.png")
+                done += stop - first
+                rate = done / (time.perf_counter() - start)
+                print(f"{out}/{folder}: {stop - first} avatars ({done}/{total}, {rate:.0f}/s)", flush=True)
+    finally:
+        torch.set_num_threads(threads)
     tmp = out / "dataset.json.tmp"
     tmp.write_text(json.dumps(meta, indent=1) + "\n")
     os.replace(tmp, meta_path)

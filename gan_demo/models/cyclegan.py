@@ -75,8 +75,6 @@ class ResnetGenerator(ConfigMixin, nn.Module):
             raise ValueError(f"num_blocks must be >= 0, got {num_blocks}")
         if base_channels < 1 or in_channels < 1 or out_channels < 1:
             raise ValueError("in_channels, out_channels and base_channels must be positive")
-        self.in_channels, self.out_channels, self.base_channels = in_channels, out_channels, base_channels
-        self.num_blocks, self.norm, self.use_dropout = num_blocks, norm, use_dropout
         bias = norm == "instance"
         c = base_channels
         layers: list[nn.Module] = [
@@ -123,8 +121,6 @@ class CycleGANGenerators(ConfigMixin, nn.Module):
         use_dropout: bool = False,
     ) -> None:
         super().__init__()
-        self.channels, self.base_channels, self.num_blocks = channels, base_channels, num_blocks
-        self.norm, self.use_dropout = norm, use_dropout
         kwargs = {
             "in_channels": channels,
             "out_channels": channels,

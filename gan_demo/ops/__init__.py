@@ -1,9 +1,11 @@
 """Inference as pure functions: tensors in, images in [-1, 1] out (super-resolution: uint8 arrays in and out).
 
 sampling.py: noise -> image, classes, StyleGAN's W space; superres.py: tiled x4 enlargement, network interpolation,
-the known-answer test; translate.py: pix2pix. Every random draw comes from a `torch.Generator` seeded per image.
+the known-answer test; translate.py: pix2pix; cyclegan.py: CycleGAN (both directions, the cycle back). Every
+random draw comes from a `torch.Generator` seeded per image.
 """
 
+from .cyclegan import cycle_translate, fit_crop
 from .sampling import (
     MAX_SEED,
     STYLE_GROUPS,
@@ -48,6 +50,8 @@ __all__ = [
     "bicubic_upscale",
     "blend_models",
     "class_grid",
+    "cycle_translate",
+    "fit_crop",
     "fit_square",
     "generate",
     "interpolate",

@@ -1,4 +1,5 @@
-"""Training: a trainer per family (dcgan.py: dcgan, wgan-gp, cgan; paired.py: pix2pix, srgan; stylegan.py), the
+"""Training: a trainer per family (dcgan.py: dcgan, wgan-gp, cgan; paired.py: pix2pix, srgan; stylegan.py;
+cyclegan.py), the
 evaluation classifiers (classifier.py), and `train`, which runs any family's TrainConfig."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import torch.distributed as dist
 
 from .base import BaseTrainer
 from .config import TrainConfig
+from .cyclegan import CycleGANTrainer
 from .dcgan import GANTrainer
 from .paired import Pix2PixTrainer, SRGANTrainer
 from .stylegan import StyleGANTrainer
@@ -20,6 +22,7 @@ TRAINERS: dict[str, type[BaseTrainer]] = {
     "pix2pix": Pix2PixTrainer,
     "srgan": SRGANTrainer,
     "stylegan": StyleGANTrainer,
+    "cyclegan": CycleGANTrainer,
 }
 
 

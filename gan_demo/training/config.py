@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-FAMILIES = ("dcgan", "wgan-gp", "cgan", "pix2pix", "srgan", "stylegan")
+FAMILIES = ("dcgan", "wgan-gp", "cgan", "pix2pix", "srgan", "stylegan", "cyclegan")
 _ADAM_GAN = {"lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999, "n_critic": 1}
-_NOISE = {"image_size": 32, "latent_dim": 100, "g_channels": 32, "g_max_channels": 128, "adv_weight": 1.0}
+_NOISE = {
+    "image_size": 32, "latent_dim": 100, "g_channels": 32, "g_max_channels": 128, "adv_weight": 1.0, "g_blocks": 8,
+}  # fmt: skip
 # The one source of the fields that depend on the family (TrainConfig leaves them None): every family sets every
 # one of FAMILY_FIELDS. Literature defaults: DCGAN (Radford et al.), WGAN-GP (Gulrajani et al., Algorithm 1),
 # pix2pix (Isola et al.), SRGAN (Ledig et al.; Adam with beta1 0.9) with pix2pix-sized batches for a CPU,
@@ -29,12 +31,17 @@ FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
         **_NOISE, "lr_g": 2e-3, "lr_d": 2e-3, "beta1": 0.0, "beta2": 0.99, "n_critic": 1, "dataset": "avatars",
         "batch_size": 32, "image_size": 64, "latent_dim": 256, "g_channels": 64, "g_max_channels": 256,
     },
+    # CycleGAN (Zhu et al. 2017): Adam(2e-4, 0.5); the ResNet generator at 32 channels and 6 blocks for a CPU.
+    "cyclegan": {
+        **_NOISE, **_ADAM_GAN, "dataset": "hair-avatars", "batch_size": 1, "image_size": 64, "g_channels": 32,
+        "g_blocks": 6,
+    },
 }  # fmt: skip
 FAMILY_FIELDS = tuple(FAMILY_DEFAULTS["dcgan"])
 # Fields that must match when a run is resumed; the rest (steps, intervals, rates) may change.
 RUN_IDENTITY = (
     "family", "dataset", "image_size", "channels", "latent_dim", "g_channels", "d_channels", "batch_size",
-    "g_blocks", "g_max_channels", "scale", "init_from", "mapping_layers",
+    "g_blocks", "g_max_channels", "scale", "init_from", "mapping_layers", "pool_size",
 )  # fmt: skip
 
 
@@ -54,7 +61,7 @@ class TrainConfig:
     latent_dim: int | None = None
     g_channels: int | None = None
     d_channels: int = 64
-    g_blocks: int = 8  # srgan: residual blocks
+    g_blocks: int | None = None  # srgan (default 8), cyclegan (default 6): residual blocks
     g_max_channels: int | None = None  # pix2pix: the U-Net's widest level; stylegan: the widest layers
     mapping_layers: int = 8  # stylegan: depth of the mapping network z -> w
     scale: int = 4  # srgan: upscaling factor
@@ -74,6 +81,9 @@ class TrainConfig:
     r1_every: int = 16  # stylegan: lazy regularisation, the R1 penalty every this many steps
     mixing_prob: float = 0.9  # stylegan: share of batches trained with two latents (style-mixing regularisation)
     augment: str = ""  # stylegan: DiffAugment policy for D's inputs, e.g. "color,translation,cutout"
+    cycle_weight: float = 10.0  # cyclegan: lambda of the cycle-consistency loss
+    identity_weight: float = 0.5  # cyclegan: the identity loss's weight, as a multiple of cycle_weight
+    pool_size: int = 50  # cyclegan: generated images kept to show the discriminators (0: only the newest)
     ema_decay: float = 0.999
     seed: int = 0
     log_every: int = 50

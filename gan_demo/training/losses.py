@@ -22,6 +22,16 @@ def g_nonsaturating_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     return F.softplus(-fake_logits).mean()
 
 
+def d_least_squares_loss(real_out: torch.Tensor, fake_out: torch.Tensor) -> torch.Tensor:
+    """LSGAN (Mao et al. 2017), as CycleGAN uses it: ((D(x) - 1)^2 + D(G(z))^2) / 2, the half slowing D."""
+    return 0.5 * ((real_out - 1).square().mean() + fake_out.square().mean())
+
+
+def g_least_squares_loss(fake_out: torch.Tensor) -> torch.Tensor:
+    """LSGAN's generator loss (D(G(z)) - 1)^2: gradients grow with the distance from the real side."""
+    return (fake_out - 1).square().mean()
+
+
 def d_wasserstein_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
     """The critic maximises E[D(x)] - E[D(G(z))], an estimate of the Wasserstein-1 distance."""
     return fake_scores.mean() - real_scores.mean()

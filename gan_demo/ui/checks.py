@@ -25,6 +25,7 @@ KIND_TABS = {
     Kind.CONDITIONAL: "tab_conditional",
     Kind.SUPER_RESOLUTION: "tab_superres",
     Kind.TRANSLATION: "tab_translate",
+    Kind.UNPAIRED_TRANSLATION: "tab_cyclegan",
 }
 MAX_IMAGES = 64  # per request, in a gallery
 MAX_TRUNCATION = 2.0  # ψ: 0 (every seed the mean image) to 2 (twice as far from the mean as sampled)

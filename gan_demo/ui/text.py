@@ -588,6 +588,59 @@ $$\\min_G \\max_D \\; \\mathbb{E}_{x\\sim p_\\text{data}}[\\log D(x)] + \\mathbb
         "stay moderate and G covers the ring (400 steps). Untick it while it runs to see D take over again.",
         "在*判别器过强*的基础上，对 D 的各层做谱归一化。D 的背景变得柔和，D(x) ≈ D(G(z)) ≈ 0.5；箭头大小适中，G 铺满整个环（400 步）。"
         "训练中取消勾选，就能看到 D 再次占上风。",
+    # -- unpaired translation (CycleGAN) -------------------------------------------------------------------------------
+    "tab_cyclegan": ("Unpaired (CycleGAN)", "非配对翻译（CycleGAN）"),
+    "cyclegan_explain": (
+        "**Unpaired image-to-image translation** with **CycleGAN** (Zhu et al. 2017): here black hair ↔ blonde hair on cartoon avatars.\n\n"
+        "- **Paired vs unpaired.** pix2pix (the *Image-to-image translation* tab) learns from *pairs*: each drawing comes with the picture it should become. "
+        "For horse ↔ zebra, summer ↔ winter or photo ↔ painting no such pairs exist, only two separate collections of images. CycleGAN learns from two "
+        "unpaired collections: this model never saw the same avatar with both hair colours.\n"
+        "- **Two generators, two discriminators.** G turns A into B and F turns B into A; D_B judges whether an image looks like a real B, D_A whether "
+        "it looks like a real A (both 70 × 70 PatchGANs, with the least-squares GAN loss).\n"
+        "- **Cycle-consistency loss.** Fooling D_B alone would let G draw *any* blonde avatar. So F(G(a)) must give back a, and G(F(b)) must give back b "
+        "(an L1 loss, weight λ = 10): the translation has to keep enough of the input to undo it. Below, *cycle back* is that reconstruction.\n"
+        "- **Identity loss.** An image that is already in the target domain should pass unchanged: G(b) ≈ b and F(a) ≈ a (weight 0.5 λ). "
+        "It stops the generators from changing colours that need no change (skin, clothes, background).\n"
+        "- **Colour and texture change easily, shape does not.** The generator is a ResNet that keeps the image's layout (no bottleneck), and the cycle "
+        "loss rewards keeping everything it can undo, so recolouring hair is easy, while changing a shape (long ↔ short hair, a dog into a cat) "
+        "would have to invent or erase content the cycle cannot get back; CycleGAN's authors report such geometric changes as its typical failure.\n\n"
+        "The held-out examples were rendered, so for them the **true counterpart** (the same avatar with the other hair colour) exists and is shown: "
+        "ground truth that real unpaired data never has. This tab is separate from *Image-to-image translation* because its models learn from "
+        "unpaired collections and translate both ways. Uploads are centre-cropped to a square and resized to the model's size (64 px).",
+        "**非配对图像翻译**，方法为 **CycleGAN**（Zhu 等，2017）：这里是卡通头像的黑发 ↔ 金发。\n\n"
+        "- **配对与非配对。** pix2pix（见“图像到图像翻译”页）从*成对*的数据中学习：每张线稿都配有它应该变成的图片。"
+        "而马 ↔ 斑马、夏天 ↔ 冬天、照片 ↔ 油画都没有这样的配对，只有两组互不相关的图片。CycleGAN 只需要两组非配对的图片："
+        "这个模型从未见过同一个头像的两种发色。\n"
+        "- **两个生成器、两个判别器。** G 把 A 变成 B，F 把 B 变成 A；D_B 判断一张图像不像真实的 B，D_A 判断像不像真实的 A"
+        "（都是 70 × 70 的 PatchGAN，使用最小二乘 GAN 损失）。\n"
+        "- **循环一致性损失。** 只要骗过 D_B，G 就可以画出*任意*一个金发头像。因此要求 F(G(a)) 还原出 a、G(F(b)) 还原出 b"
+        "（L1 损失，权重 λ = 10）：翻译必须保留足够的信息才能被还原。下方的“循环还原”就是这个重建结果。\n"
+        "- **恒等损失。** 已经属于目标域的图像应当原样通过：G(b) ≈ b，F(a) ≈ a（权重 0.5 λ）。"
+        "它防止生成器改动不需要改的颜色（皮肤、衣服、背景）。\n"
+        "- **颜色和纹理容易改，形状难改。** 生成器是保持图像布局的 ResNet（没有瓶颈），循环损失又奖励保留一切可以还原的内容，"
+        "所以给头发换颜色很容易；而改变形状（长发 ↔ 短发、狗变成猫）需要凭空添加或抹去循环无法还原的内容，"
+        "CycleGAN 的作者也指出几何形变是它典型的失败情形。\n\n"
+        "示例头像是渲染出来的留出数据，所以它们的**真实对应图**（同一个头像换成另一种发色）是存在的，并一并显示："
+        "这是真实的非配对数据永远没有的标准答案。本页与“图像到图像翻译”分开，是因为这里的模型从非配对的图片集中学习，并且可以双向翻译。"
+        "上传的图片会被居中裁剪为正方形，并缩放到模型的尺寸（64 像素）。",
+    ),
+    "cg_image": ("Avatar (upload, or pick an example below)", "头像（上传，或在下方选择示例）"),
+    "cg_direction": ("Direction", "方向"),
+    "cg_go": ("Translate", "翻译"),
+    "cg_translated": ("Translated", "翻译结果"),
+    "cg_reconstructed": ("Cycle back (reconstruction)", "循环还原（重建）"),
+    "cg_truth": ("True counterpart (examples only)", "真实对应图（仅限示例）"),
+    "cg_examples": (
+        "Held-out avatars (never seen in training): click one",
+        "留出的头像（训练中从未见过）：点击载入",
+    ),
+    "cg_limits": (
+        "Uploads: PNG, JPEG, GIF, WebP, BMP or TIFF, at most 2048 × 2048 pixels; transparent areas become white.",
+        "上传：支持 PNG、JPEG、GIF、WebP、BMP 或 TIFF，最多 2048 × 2048 像素；透明区域视为白色。",
+    ),
+    "cg_none": (
+        "No CycleGAN model is installed yet (expected in `checkpoints/cyclegan-hair-avatars`).",
+        "尚未安装 CycleGAN 模型（应位于 `checkpoints/cyclegan-hair-avatars`）。",
     ),
 }
 
@@ -603,6 +656,10 @@ ERRORS: dict[str, tuple[str, str]] = {
     "out_of_range": (
         "{name} must be between {low} and {high}, got {value}.",
         "{name}必须在 {low} 到 {high} 之间，收到的是 {value}。",
+    ),
+    "unknown_direction": (
+        "Unknown direction {value!r}: use {choices}.",
+        "未知方向 {value!r}：可选 {choices}。",
     ),
     "unknown_model": ("Unknown model {value!r}. Available: {choices}.", "未知模型 {value!r}。可选：{choices}。"),
     "unknown_class": (
@@ -824,6 +881,25 @@ NOTES: dict[str, tuple[str, str]] = {
     "tr_no_baseline": (
         "No L1-only model of the same size is installed to compare with.",
         "没有安装同尺寸的仅 L1 模型可供对比。",
+    ),
+    "cg_model": (
+        "{title}: {source} → {target}. The avatar was seen at {size} × {size} pixels; the cycle back translates the result "
+        "back to {source}.",
+        "{title}：{source} → {target}。头像以 {size} × {size} 像素输入模型；循环还原把结果再翻译回{source}。",
+    ),
+    "cg_cropped": (
+        "It was not square, so its centre was cropped to a square.",
+        "图片不是正方形，因此居中裁剪成了正方形。",
+    ),
+    "cg_truth_psnr": (
+        "A held-out example: against its true counterpart the translation scores PSNR {psnr:.2f} dB (the unchanged input: {identity:.2f} dB); "
+        "the cycle back scores {cycle:.2f} dB against the input.",
+        "这是一个留出示例：与真实对应图相比，翻译结果的 PSNR 为 {psnr:.2f} dB（未改动的输入为 {identity:.2f} dB）；"
+        "循环还原与输入相比为 {cycle:.2f} dB。",
+    ),
+    "cg_cycle_psnr": (
+        "The cycle back scores PSNR {cycle:.2f} dB against the input (no true counterpart is known for an upload).",
+        "循环还原与输入相比 PSNR 为 {cycle:.2f} dB（上传的图片没有已知的真实对应图）。",
     ),
     "sm_caption": (
         "**Columns → layers {layers}** ({pixels}{group}); **rows → {rest}**. Row seeds: {rows} · column seeds: {columns} · ψ = {psi:g} · noise: {noise}.",
