@@ -49,8 +49,6 @@ TINY: dict[str, tuple[dict[str, Any], Callable[[nn.Module], torch.Tensor]]] = {
         dict(image_size=16, latent_dim=8, w_dim=8, mapping_layers=2, channels=[4, 4, 4]),
         lambda m: m(_z(8)),
     ),
-    "ResnetGenerator": (dict(base_channels=2, num_blocks=1), lambda m: m(_images(3, 16))),
-    "CycleGANGenerators": (dict(base_channels=2, num_blocks=1), lambda m: m(_images(3, 16), "BtoA")),
     "ZooResnetGenerator": (dict(base_channels=2, num_blocks=1, image_size=16), lambda m: m(_images(3, 16))),
     "ZooUnetGenerator": (dict(base_channels=2, num_downs=5, image_size=32), lambda m: m(_images(3, 32))),
     "RRDBNet": (dict(scale=2, channels=4, num_blocks=1, growth_channels=2), lambda m: m(_images(3, 8))),

@@ -588,6 +588,7 @@ $$\\min_G \\max_D \\; \\mathbb{E}_{x\\sim p_\\text{data}}[\\log D(x)] + \\mathbb
         "stay moderate and G covers the ring (400 steps). Untick it while it runs to see D take over again.",
         "在*判别器过强*的基础上，对 D 的各层做谱归一化。D 的背景变得柔和，D(x) ≈ D(G(z)) ≈ 0.5；箭头大小适中，G 铺满整个环（400 步）。"
         "训练中取消勾选，就能看到 D 再次占上风。",
+    ),
     # -- unpaired translation (CycleGAN) -------------------------------------------------------------------------------
     "tab_cyclegan": ("Unpaired (CycleGAN)", "非配对翻译（CycleGAN）"),
     "cyclegan_explain": (
