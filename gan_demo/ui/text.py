@@ -36,6 +36,21 @@ TEXT: dict[str, tuple[str, str]] = {
         "每张采样图片都由一个**随机种子**决定：同一个种子永远生成同一张图。",
     ),
     "tab_overview": ("What is a GAN?", "什么是 GAN?"),
+    "tab_models": ("Models", "模型"),
+    "models_explain": (
+        "Every model of this app, as its training left it: what it is, how well it does (each metric beside its "
+        "**floor**, the value two samples of real data reach), the command that trains it again, and its loss curve.",
+        "本应用的每个模型，保持训练结束时的样子：它是什么、效果如何（每个指标旁边是它的**下限**，即两份真实数据之间的值）、"
+        "重新训练它的命令，以及它的损失曲线。",
+    ),
+    "models_metrics": ("### Metrics", "### 指标"),
+    "models_command": ("### Train it again", "### 重新训练"),
+    "models_losses": ("Losses during training", "训练过程中的损失"),
+    "models_timelapse": ("Samples over training (timelapse)", "训练过程中的样本（延时动画）"),
+    "models_missing_info": (
+        "Not saved by this checkpoint's training (the shipped ones predate timelapses):",
+        "该检查点的训练没有保存（随附的检查点早于延时动画功能）：",
+    ),
     "tab_sample": ("Random sampling", "随机采样"),
     "tab_interpolate": ("Latent interpolation", "潜在空间插值"),
     "tab_conditional": ("Conditional generation", "条件生成"),
