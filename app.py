@@ -16,7 +16,6 @@ from gan_demo.checkpoint import DEFAULT_CHECKPOINT_DIR, ModelRegistry
 from gan_demo.ui import serving
 from gan_demo.ui.conditional import ConditionalTab
 from gan_demo.ui.interpolate import InterpolateTab
-from gan_demo.ui.models import ModelsTab
 from gan_demo.ui.overview import OverviewTab
 from gan_demo.ui.sample import SampleTab
 from gan_demo.ui.stylemix import StyleMixTab
@@ -34,7 +33,6 @@ TABS: tuple[type[Tab], ...] = (
     StyleMixTab,
     SuperResolutionTab,
     TranslationTab,
-    ModelsTab,
 )
 MAX_FILE_SIZE = "50mb"  # per upload; the pixel limit (imaging.MAX_UPLOAD_PIXELS) is checked on decoding
 # show_error: Gradio's own input checks (e.g. text sent for a number) reach the client as a message.

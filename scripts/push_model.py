@@ -35,9 +35,7 @@ def card_metadata(config: dict[str, Any]) -> dict[str, Any]:
     metrics = config.get("metrics", {})
     metadata: dict[str, Any] = {
         "library_name": "pytorch",
-        "pipeline_tag": "image-to-image"
-        if config.get("task") or config.get("scale")
-        else "unconditional-image-generation",
+        "pipeline_tag": "image-to-image" if kind_of(config) in IMAGE_TO_IMAGE else "unconditional-image-generation",
         "tags": ["gan", "gan_demo", *(t for t in (config.get("family"), config.get("architecture")) if t)],
         "license": "other",
     }

@@ -9,12 +9,14 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import torch
 from conftest import ZH, call, make_client
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
 import app as app_module
+from gan_demo import imaging
 from gan_demo.checkpoint import ModelRegistry
 from gan_demo.ui import serving
 
@@ -135,3 +137,17 @@ def test_the_sweep_removes_only_old_results(tmp_path: Path) -> None:
     assert serving.sweep(tmp_path, ttl_s=600) == 2
     assert [p.name for p in tmp_path.iterdir()] == ["new"]
     assert serving.sweep(tmp_path / "missing", ttl_s=600) == 0
+
+
+def test_super_resolution_limit_follows_the_profile(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(imaging, "pick_device", lambda: torch.device("cpu"))
+    monkeypatch.delenv("GAN_DEMO_SR_MAX_PIXELS", raising=False)
+    monkeypatch.delenv("SYSTEM", raising=False)
+    assert imaging._sr_max_pixels() == 1024 * 1024
+    monkeypatch.setenv("SYSTEM", "spaces")
+    assert imaging._sr_max_pixels() == 512 * 512  # the free CPU Space
+    monkeypatch.setenv("GAN_DEMO_SR_MAX_PIXELS", "300000")
+    assert imaging._sr_max_pixels() == 300_000
+    monkeypatch.delenv("GAN_DEMO_SR_MAX_PIXELS")
+    monkeypatch.setattr(imaging, "pick_device", lambda: torch.device("cuda"))
+    assert imaging._sr_max_pixels() == imaging.MAX_UPLOAD_PIXELS

@@ -1,4 +1,5 @@
-"""The Models tab: each loaded checkpoint's card, so a workshop can talk about how each model was made: its README,
+"""The Models view (an accordion of the overview tab: a tab more would push the last tabs into Gradio's overflow
+menu): each loaded checkpoint's card, so a workshop can talk about how each model was made: its README,
 its metrics beside their floors, the command that trained it, its loss curve and (where training saved them)
 its sample grids over training as a timelapse. UI only: no API endpoint."""
 
@@ -21,8 +22,10 @@ LOSSES = "losses.png"
 TIMELAPSE = "timelapse.gif"  # sample grids over training; no shipped checkpoint has one yet
 
 
-class ModelsTab(Tab):
-    title_key = "tab_models"
+class ModelCards(Tab):
+    """Built inside another tab (OverviewTab), with the Tab shape: build() and load()."""
+
+    title_key = "models_title"
 
     def __init__(self, registry: ModelRegistry) -> None:
         super().__init__(registry)

@@ -36,7 +36,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "每张采样图片都由一个**随机种子**决定：同一个种子永远生成同一张图。",
     ),
     "tab_overview": ("What is a GAN?", "什么是 GAN?"),
-    "tab_models": ("Models", "模型"),
+    "models_title": ("The models: how each one was made", "模型：每个模型是怎样训练出来的"),
     "models_explain": (
         "Every model of this app, as its training left it: what it is, how well it does (each metric beside its "
         "**floor**, the value two samples of real data reach), the command that trains it again, and its loss curve.",
@@ -675,9 +675,9 @@ class Label(str):
 def error(code: str, request: gr.Request | None, **values: object) -> gr.Error:
     """The one place a refusal is put into words: ERRORS[code] in the request's language (KeyError if missing)."""
     en, zh = ERRORS[code]
-    shown = {
-        key: field_name(value, request) if isinstance(value, Label) else _short(value) for key, value in values.items()
-    }
+    shown = {key: field_name(value, request) if isinstance(value, Label) else value for key, value in values.items()}
+    if "value" in shown:  # the refused input, quoted back: cut (the other values are the app's own)
+        shown["value"] = _short(shown["value"])
     return gr.Error((zh if language(request) == "zh" else en).format(**shown))
 
 

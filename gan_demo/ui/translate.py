@@ -135,8 +135,9 @@ class TranslationTab(Tab):
         """The sketchpad's composite file (or its background), decoded by checks.upload with its pixel limit
         (any mode, transparent = paper) -> (H, W) black-on-white drawing."""
         files = sketch if isinstance(sketch, dict) else {}
-        image = files.get("composite") or files.get("background")
-        if not image:
+        image = files.get("composite")
+        image = files.get("background") if image is None else image
+        if image is None or image == b"" or image == "":
             raise UserError("draw_first")
         drawing = _drawing(checks.upload(image))
         if not (drawing < INK).any():
