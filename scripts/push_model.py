@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from gan_demo.kind import Kind  # noqa: E402
+from gan_demo.kind import Kind, kind_of  # noqa: E402
 
 IMAGE_TO_IMAGE = (Kind.SUPER_RESOLUTION, Kind.TRANSLATION)
 # What is uploaded: what ModelRegistry reads, the card and its pictures, and the recipe that trains it again.
