@@ -304,7 +304,7 @@ def test_models_view_shows_each_checkpoints_card(page_zh: Page) -> None:
     card, metrics = panel.locator("#model-card"), panel.locator("#model-metrics")
     expect(card).to_contain_text("scripts/train.py", timeout=TIMEOUT_MS)  # the first model's README, rendered
     expect(panel.locator("#model-command")).to_contain_text("scripts/train.py")
-    expect(panel.get_by_text("重新训练")).to_be_visible()  # the headings in the page's language
+    expect(panel.get_by_role("heading", name="重新训练")).to_be_visible()  # headings in the page's language
     first = card.inner_text()
     expect(panel.get_by_text("模型：每个模型是怎样训练出来的")).to_be_visible()
     panel.get_by_role("combobox").first.click()
