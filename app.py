@@ -16,6 +16,7 @@ import os
 import gradio as gr
 
 from gan_demo.checkpoint import DEFAULT_CHECKPOINT_DIR, ModelRegistry
+from gan_demo.ui import serving
 from gan_demo.ui.conditional import ConditionalTab
 from gan_demo.ui.cyclegan import CycleGANTab
 from gan_demo.ui.interpolate import InterpolateTab
@@ -56,7 +57,7 @@ def default_registry() -> ModelRegistry:
 def build_demo(registry: ModelRegistry, tabs: tuple[type[Tab], ...] = TABS) -> gr.Blocks:
     """The page: every tab built in its gr.Tab, then each one with models opens on a result."""
     built = [tab(registry) for tab in tabs]
-    with gr.Blocks(title="GAN Playground · GAN 实验室") as demo:
+    with serving.Demo(title="GAN Playground · GAN 实验室", delete_cache=serving.DELETE_CACHE) as demo:
         gr.Markdown(i18n("title"))
         gr.Markdown(i18n("subtitle"))
         with gr.Tabs():
@@ -66,8 +67,10 @@ def build_demo(registry: ModelRegistry, tabs: tuple[type[Tab], ...] = TABS) -> g
         for tab in built:  # a workshop opens on results, not on empty boxes
             if tab.available():
                 tab.load(demo)
-    return demo
+    return serving.serve(demo)  # lanes, lenient inputs, torch threads, the queue (gan_demo/ui/serving.py)
 
 
 if __name__ == "__main__":
-    build_demo(default_registry()).queue(max_size=64).launch(**LAUNCH_OPTIONS)
+    serving.start_process()
+    # GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (set by a Space, or by hand) are read by launch() itself.
+    build_demo(default_registry()).launch(**LAUNCH_OPTIONS)

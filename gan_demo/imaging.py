@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import torch
 from PIL import Image, ImageOps
 from torchvision.utils import make_grid
 
+from .device import pick_device
 from .errors import UserError
 
 # Images smaller than this are enlarged (nearest neighbour) so a 28 px sample is legible.
@@ -19,6 +21,19 @@ DISPLAY_MIN_SIDE = 160
 # Uploads above this are refused before their pixels are decoded. x4 super-resolution of 2048 x 2048 already
 # makes a 64-megapixel (192 MB) image; Pillow's own decompression-bomb limit (89 megapixels) is far higher.
 MAX_UPLOAD_PIXELS = 2048 * 2048
+
+
+def _sr_max_pixels() -> int:
+    """Super-resolution's own limit: on a CPU a 2048² upload takes minutes and a whole core, so 1024² (512² on a
+    free CPU Space, SYSTEM=spaces); with an accelerator, the upload limit. GAN_DEMO_SR_MAX_PIXELS overrides."""
+    if os.environ.get("GAN_DEMO_SR_MAX_PIXELS"):
+        return int(os.environ["GAN_DEMO_SR_MAX_PIXELS"])
+    if pick_device().type != "cpu":
+        return MAX_UPLOAD_PIXELS
+    return 512 * 512 if os.environ.get("SYSTEM") == "spaces" else 1024 * 1024
+
+
+MAX_SR_PIXELS = _sr_max_pixels()
 # The formats an upload may be in. Pillow reads more, some through external programs (EPS runs Ghostscript).
 UPLOAD_FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "TIFF")
 _HIGH_BIT_GREY = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")

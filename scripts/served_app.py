@@ -48,6 +48,20 @@ def running_app(
 
     The server's temporary files (Gradio's cache, the app's GIFs) and its log go to `workdir`.
     """
+    with running_process(models, workdir, timeout=timeout, poll_s=poll_s) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def running_process(
+    models: Path | None,
+    workdir: Path,
+    root: Path = ROOT,
+    timeout: float = STARTUP_TIMEOUT_S,
+    poll_s: float = 0.5,
+    env_extra: dict[str, str] | None = None,
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """running_app of the checkout at `root` (e.g. another branch's, for a comparison), yielding its process too."""
     workdir.mkdir(parents=True, exist_ok=True)
     tmp = workdir / "tmp"
     tmp.mkdir(exist_ok=True)
@@ -64,9 +78,10 @@ def running_app(
     }
     if models is not None:
         env["GAN_DEMO_MODELS"] = str(models)
+    env.update(env_extra or {})
     url = f"http://{HOST}:{port}/"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([sys.executable, "app.py"], cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + timeout
         while not _answers(url):
@@ -75,7 +90,7 @@ def running_app(
             if time.monotonic() > deadline:
                 raise AppUnavailable(f"app.py did not answer {url} within {timeout:.0f} s:\n{_log_tail(log)}")
             time.sleep(poll_s)
-        yield url
+        yield url, proc
     finally:
         proc.terminate()
         try:

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT))
 
 import train as train_script  # noqa: E402  (scripts/train.py)
-from served_app import running_app  # noqa: E402  (scripts/served_app.py)
+from served_app import running_process  # noqa: E402  (scripts/served_app.py)
 
 import app as app_module  # noqa: E402  (app.py)
 
@@ -183,10 +183,17 @@ def app_checkpoints(
 
 
 @pytest.fixture(scope="session")
-def server(app_checkpoints: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`python app.py` with every tiny model added, on a free loopback port (one for the whole session)."""
-    with running_app(app_checkpoints, tmp_path_factory.mktemp("app_server")) as url:
-        yield url
+def served(app_checkpoints: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
+    """`python app.py` with every tiny model added, on a free loopback port (one for the whole session): its `url`,
+    `pid` (for its memory) and `tmp` (its temporary folder)."""
+    workdir = tmp_path_factory.mktemp("app_server")
+    with running_process(app_checkpoints, workdir) as (url, proc):
+        yield SimpleNamespace(url=url, pid=proc.pid, tmp=workdir / "tmp")
+
+
+@pytest.fixture(scope="session")
+def server(served: SimpleNamespace) -> str:
+    return served.url
 
 
 @pytest.fixture(scope="session")

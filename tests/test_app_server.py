@@ -156,23 +156,30 @@ def test_concurrent_requests_match_sequential_ones(server: str, downloads: Path)
 BAD_REQUESTS = [
     pytest.param("/sample", ("tiny-dcgan", -1, 2, 1.0), ["between 0 and 4294967295", "-1"], id="negative-seed"),
     pytest.param("/sample", ("tiny-dcgan", 2**40, 2, 1.0), ["between 0 and 4294967295"], id="seed-2**40"),
-    pytest.param("/sample", ("tiny-dcgan", 1, 0, 1.0), ["minimum", "1"], id="count-0"),
-    pytest.param("/sample", ("tiny-dcgan", 1, 10**6, 1.0), ["maximum", "64"], id="count-10**6"),
+    pytest.param("/sample", ("tiny-dcgan", 1, 0, 1.0), ["between 1 and 64", "got 0"], id="count-0"),
+    pytest.param("/sample", ("tiny-dcgan", 1, 10**6, 1.0), ["between 1 and 64", "1000000"], id="count-10**6"),
     pytest.param("/sample", ("tiny-dcgan", 1, 2.5, 1.0), ["whole number", "2.5"], id="count-2.5"),
-    pytest.param("/sample", ("tiny-dcgan", 1, 2, 5), ["maximum", "2"], id="truncation-5"),
-    pytest.param("/sample", ("tiny-dcgan", 1, 2, -0.5), ["minimum", "0"], id="truncation-negative"),
+    pytest.param("/sample", ("tiny-dcgan", 1, 2, 5), ["between 0.0 and 2.0", "got 5"], id="truncation-5"),
+    pytest.param("/sample", ("tiny-dcgan", 1, 2, -0.5), ["between 0.0 and 2.0", "-0.5"], id="truncation-negative"),
     pytest.param("/sample", ("tiny-dcgan", None, 2, 1.0), ["Seed", "number"], id="seed-None"),
     pytest.param("/sample", ("tiny-dcgan", "abc", 2, 1.0), ["abc"], id="seed-string"),
     pytest.param("/sample", ("no-such-model", 1, 2, 1.0), ["no-such-model", "tiny-dcgan", "tiny-wgan-gp"], id="model"),
-    pytest.param("/sample", ("tiny-cgan", 1, 2, 1.0), ["tiny-cgan", "tiny-dcgan"], id="sample-conditional-model"),
-    pytest.param("/interpolate", ("tiny-dcgan", 1, 2, 1, "slerp", 1.0), ["minimum", "2"], id="steps-1"),
-    pytest.param("/interpolate", ("tiny-dcgan", 1, 2, 10**6, "slerp", 1.0), ["maximum", "48"], id="steps-10**6"),
+    pytest.param("/sample", ("tiny-cgan", 1, 2, 1.0), ["tiny-cgan", "conditional tab"], id="sample-conditional-model"),
+    pytest.param("/interpolate", ("tiny-dcgan", 1, 2, 1, "slerp", 1.0), ["between 2 and 48", "got 1"], id="steps-1"),
+    pytest.param(
+        "/interpolate", ("tiny-dcgan", 1, 2, 10**6, "slerp", 1.0), ["between 2 and 48", "1000000"], id="steps-10**6"
+    ),
     pytest.param("/interpolate", ("tiny-dcgan", 1, 2, 4, "cubic", 1.0), ["cubic", "lerp", "slerp"], id="method"),
     pytest.param("/interpolate", ("tiny-dcgan", -5, 2, 4, "slerp", 1.0), ["Seed A", "between 0"], id="negative-seed-a"),
     pytest.param("/interpolate", ("tiny-dcgan", 1, 2**40, 4, "lerp", 1.0), ["Seed B", "4294967295"], id="seed-b-2**40"),
     pytest.param("/conditional", ("tiny-cgan", "Spaceship", 1, 2, 1.0), ["Spaceship", "Sneaker", "Bag"], id="class"),
-    pytest.param("/conditional", ("tiny-dcgan", "Sneaker", 1, 2, 1.0), ["tiny-dcgan", "tiny-cgan"], id="cond-on-dcgan"),
-    pytest.param("/conditional", ("tiny-cgan", "Bag", 1, 65, 1.0), ["maximum", "64"], id="cond-count-65"),
+    pytest.param(
+        "/conditional",
+        ("tiny-dcgan", "Sneaker", 1, 2, 1.0),
+        ["tiny-dcgan", "not a class-conditional model"],
+        id="cond-on-dcgan",
+    ),
+    pytest.param("/conditional", ("tiny-cgan", "Bag", 1, 65, 1.0), ["between 1 and 64", "65"], id="cond-count-65"),
 ]
 
 

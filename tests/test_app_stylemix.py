@@ -243,7 +243,7 @@ BAD = [
     pytest.param({"layers": "fine"}, ["no fine layers", "64 px", "coarse 0–3, middle 4–5"], id="fine-on-16px"),
     pytest.param({"layers": "all"}, ["all", "coarse"], id="unknown-layers"),
     pytest.param({"noise": "loud"}, ["loud"], id="unknown-noise"),
-    pytest.param({"truncation": 5}, ["maximum", "2"], id="truncation-5"),
+    pytest.param({"truncation": 5}, ["between 0.0 and 2.0", "got 5"], id="truncation-5"),
     pytest.param({"model": "tiny-dcgan"}, ["tiny-dcgan", "tiny-stylegan"], id="not-a-stylegan"),
 ]
 

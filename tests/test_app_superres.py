@@ -7,6 +7,7 @@ awkward kind are made here, each answered with a result or a clear message, and 
 from __future__ import annotations
 
 import io
+import math
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -25,6 +26,7 @@ from gan_demo import imaging
 pytestmark = pytest.mark.slow
 
 API = "/super_resolve"
+SR_SIDE = math.isqrt(imaging.MAX_SR_PIXELS)  # the server computes the same limit (same machine, same environment)
 
 
 def photo(side_w: int = 37, side_h: int = 23, seed: int = 0) -> Image.Image:
@@ -65,8 +67,8 @@ def uploads(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "gif": save(gif_frames[0], folder / "anim.gif", save_all=True, append_images=gif_frames[1:], duration=80),
         "known": save(photo(64, 48, seed=3), folder / "known.png"),
         "tiny": save(photo(12, 10), folder / "tiny.png"),
-        # too large: 2049 x 2048 pixels (a few KB: one colour compresses well)
-        "huge": save(Image.new("RGB", (2049, 2048), (90, 120, 150)), folder / "huge.png"),
+        # too large: one column more than super-resolution's limit (a few KB: one colour compresses well)
+        "huge": save(Image.new("RGB", (SR_SIDE + 1, SR_SIDE), (90, 120, 150)), folder / "huge.png"),
     }
     (folder / "corrupt.png").write_bytes(png.getvalue()[: len(png.getvalue()) // 2])
     (folder / "notes.txt").write_text("not an image\n", encoding="utf-8")
@@ -176,7 +178,7 @@ ODD_REFUSALS = [
     pytest.param("corrupt", ["corrupt.png", "not a readable image"], id="truncated-png"),
     pytest.param("text", ["notes.txt", "not a readable image", "PNG, JPEG"], id="text-file"),
     pytest.param("fake", ["fake.png", "not a readable image"], id="png-signature-only"),
-    pytest.param("huge", ["2049 × 2048", "4,194,304 pixels", "2048 × 2048"], id="too-large"),
+    pytest.param("huge", [f"{SR_SIDE + 1} × {SR_SIDE}", f"{imaging.MAX_SR_PIXELS:,} pixels"], id="too-large"),
 ]
 
 
@@ -194,7 +196,7 @@ def test_odd_upload_is_refused_clearly_and_server_keeps_serving(
 def test_no_image_and_bad_values_are_refused(client: Client, uploads: dict[str, str]) -> None:
     with pytest.raises(AppError, match="No image was given"):
         call(client, API, None, "tiny-srgan", 1.0, False)
-    with pytest.raises(AppError, match="maximum"):  # Gradio's own slider check
+    with pytest.raises(AppError, match="between 0.0 and 1.0"):  # the handler's check, not Gradio's slider
         enlarge(client, uploads["rgb"], alpha=1.5)
     with pytest.raises(AppError, match="must be true or false"):
         call(client, API, handle_file(uploads["rgb"]), "tiny-srgan", 1.0, "yes")
@@ -207,7 +209,7 @@ def test_errors_in_chinese(server: str, downloads: Path, uploads: dict[str, str]
     zh = make_client(server, downloads, headers=ZH)
     with pytest.raises(AppError, match="corrupt.png 不是可读取的图片"):
         enlarge(zh, uploads["corrupt"])
-    with pytest.raises(AppError, match="超过了 4,194,304 像素"):
+    with pytest.raises(AppError, match=f"超过了 {imaging.MAX_SR_PIXELS:,} 像素"):
         enlarge(zh, uploads["huge"])
     _, _, notes = enlarge(zh, uploads["known"], known=True)
     assert "双三次插值" in notes and "感知–失真权衡" in notes
@@ -243,4 +245,6 @@ def test_limit_stated_in_the_tab_matches_the_decoder() -> None:
     from gan_demo.ui.text import TEXT
 
     assert imaging.MAX_UPLOAD_PIXELS == 2048 * 2048
-    assert "2048 × 2048" in TEXT["sr_limits"][0] and f"{imaging.MAX_UPLOAD_PIXELS:,}" in TEXT["sr_limits"][0]
+    assert imaging.MAX_SR_PIXELS <= imaging.MAX_UPLOAD_PIXELS
+    for text in TEXT["sr_limits"]:
+        assert f"{SR_SIDE} × {SR_SIDE}" in text and f"{imaging.MAX_SR_PIXELS:,}" in text

@@ -6,6 +6,7 @@ the shipped avatar models take 1 channel, which the in-process tests cover with 
 
 from __future__ import annotations
 
+import io
 import math
 from functools import partial
 from pathlib import Path
@@ -190,14 +191,21 @@ def zh_request() -> SimpleNamespace:
     return SimpleNamespace(headers=ZH)
 
 
-def test_handler_takes_any_sketchpad_array(app: Any) -> None:
+def png(pixels: np.ndarray) -> bytes:
+    """A sketchpad layer as the handler receives it: the file's bytes (checks.sketchpad hands files on)."""
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_handler_takes_any_sketchpad_image(app: Any) -> None:
     rgba = np.zeros((300, 400, 4), np.uint8)  # transparent sheet, yellow strokes: yellow is ink too
     rgba[140:150, 50:350] = (250, 220, 0, 255)
     rgb = np.full((300, 400, 3), 255, np.uint8)
     rgb[140:150, 50:350] = 0
     grey = rgb[..., 0].copy()
     results = [
-        app.translation.translate("tiny-pix2pix", "sketch", {"composite": x}, None, request=None)
+        app.translation.translate("tiny-pix2pix", "sketch", {"composite": png(x)}, None, request=None)
         for x in (rgba, rgb, grey)
     ]
     for seen, result, compared, _ in results:
@@ -230,7 +238,7 @@ def test_handler_feeds_one_channel_models(app: Any, monkeypatch: pytest.MonkeyPa
 def test_handler_refusals_in_process(app: Any) -> None:
     with pytest.raises(gr.Error) as refused:
         app.translation.translate(
-            "tiny-pix2pix", "sketch", {"composite": np.zeros((64, 64, 4), np.uint8)}, None, request=zh_request()
+            "tiny-pix2pix", "sketch", {"composite": png(np.zeros((64, 64, 4), np.uint8))}, None, request=zh_request()
         )
     assert refused.value.message == "画布是空的：请先画点什么（或点击一个示例）。"
     with pytest.raises(gr.Error, match="'sketch', 'drawing' or 'picture'"):
@@ -239,8 +247,8 @@ def test_handler_refusals_in_process(app: Any) -> None:
         app.translation.translate("tiny-srgan", "sketch", None, None, request=None)
     assert "Super-resolution" in refused.value.message and "tiny-pix2pix" in refused.value.message
     huge = np.zeros((2049, 2048, 4), np.uint8)
-    with pytest.raises(gr.Error, match="2048 × 2049"):
-        app.translation.translate("tiny-pix2pix", "sketch", {"composite": huge}, None, request=None)
+    with pytest.raises(gr.Error, match="2048 × 2049"):  # width × height
+        app.translation.translate("tiny-pix2pix", "sketch", {"composite": png(huge)}, None, request=None)
 
 
 def test_l1_model_alone_has_no_baseline(app: Any, files: dict[str, str]) -> None:

@@ -297,3 +297,19 @@ def test_style_mixing_tab_mixes_and_shows_the_grid(page_en: Page, server: str, t
     assert loaded_image_src(page, "#sm-grid").startswith(server)
     expect(panel.get_by_text("Row seeds: 1, 2, 3 · column seeds: 4, 5")).to_be_visible()
     page.screenshot(path=tmp_path / "stylemix_tab.png", full_page=True)
+
+
+def test_models_view_shows_each_checkpoints_card(page_zh: Page) -> None:
+    page = page_zh
+    page.get_by_role("tab", name="什么是 GAN?").click()
+    panel = page.locator("#models")
+    card, metrics = panel.locator("#model-card"), panel.locator("#model-metrics")
+    expect(card).to_contain_text("scripts/train.py", timeout=TIMEOUT_MS)  # the first model's README, rendered
+    expect(panel.locator("#model-command")).to_contain_text("scripts/train.py")
+    expect(panel.get_by_role("heading", name="重新训练")).to_be_visible()  # headings in the page's language
+    first = card.inner_text()
+    expect(panel.get_by_text("模型：每个模型是怎样训练出来的")).to_be_visible()
+    panel.get_by_role("combobox").first.click()
+    page.get_by_role("option").nth(1).click()
+    expect(card).not_to_have_text(first)  # another model, another card
+    expect(metrics).to_be_visible()

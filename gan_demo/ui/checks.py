@@ -10,7 +10,8 @@ import re
 from pathlib import Path
 
 import gradio as gr
-from gradio.data_classes import ImageData
+from gradio.components.image_editor import EditorData
+from gradio.data_classes import FileData, ImageData
 
 from .. import imaging, ops
 from ..checkpoint import LoadedModel, ModelRegistry
@@ -37,6 +38,8 @@ def number(value: object, key: str, low: float, high: float) -> float:
     name = Label(key)
     try:
         result = float(value)  # type: ignore[arg-type]
+    except OverflowError:  # an integer beyond any float (10**400): out of range, whatever the range
+        raise UserError("out_of_range", name=name, low=low, high=high, value=f"{str(value)[:12]}…") from None
     except (TypeError, ValueError):
         raise UserError("not_a_number", name=name, value=value) from None
     if not math.isfinite(result):
@@ -120,24 +123,16 @@ def model(registry: ModelRegistry, name: object, choices: list[str]) -> LoadedMo
     raise UserError("unknown_model", value=name, choices=", ".join(choices))
 
 
-def upload(source: object) -> imaging.DecodedImage:
+def upload(source: object, max_pixels: int = imaging.MAX_UPLOAD_PIXELS) -> imaging.DecodedImage:
     """An uploaded file (its path, or its bytes) decoded by imaging.decode_upload, with its pixel limit."""
     if source is None or source == "":
         raise UserError("no_image")
     if not isinstance(source, (str, Path, bytes)):
         raise UserError("unreadable", name=repr(source)[:80])
     try:
-        return imaging.decode_upload(source, max_pixels=imaging.MAX_UPLOAD_PIXELS)
+        return imaging.decode_upload(source, max_pixels=max_pixels)
     except FileNotFoundError:
         raise UserError("no_image") from None
-
-
-def pixels_within_limit(pixels: object, name: str = "image") -> None:
-    """For images Gradio decoded itself (the sketchpad): the same pixel limit as for uploads."""
-    height, width = getattr(pixels, "shape", (0, 0))[:2]
-    if height * width > imaging.MAX_UPLOAD_PIXELS:
-        size = f"{width} × {height}"
-        raise UserError("too_large", name=name, size=size, pixels=height * width, limit=imaging.MAX_UPLOAD_PIXELS)
 
 
 def image_file(**options: object) -> gr.Image:
@@ -153,9 +148,32 @@ def image_file(**options: object) -> gr.Image:
     return component
 
 
-def _file_as_uploaded(payload: ImageData | None) -> str | bytes | None:
-    if payload is None:
-        return None
+def sketchpad(**options: object) -> gr.Sketchpad:
+    """gr.Sketchpad whose handler receives {"background", "layers", "composite"} as the uploaded files (paths, or
+    bytes for the canvas's blobs) untouched: Gradio's own preprocessing would decode every one of them before any
+    check, so a small PNG declaring 12000 x 12000 pixels cost 1.7 GB. The handler decodes the one it uses through
+    `upload` (the header's size checked first); the others are never decoded. Same payloads as gr.Sketchpad."""
+    component = gr.Sketchpad(type="filepath", **options)  # type: ignore[arg-type]
+
+    def files_as_uploaded(payload: EditorData | None) -> dict[str, object] | None:
+        if payload is None:
+            return None
+        images = component.blob_storage.pop(payload.id, None) if payload.id is not None else payload
+        if images is None:
+            return None
+        return {
+            "background": _file_as_uploaded(images.background),
+            "layers": [_file_as_uploaded(layer) for layer in images.layers or []],
+            "composite": _file_as_uploaded(images.composite),
+        }
+
+    component.preprocess = files_as_uploaded  # type: ignore[method-assign]
+    return component
+
+
+def _file_as_uploaded(payload: ImageData | FileData | bytes | None) -> str | bytes | None:
+    if payload is None or isinstance(payload, bytes):
+        return payload
     if payload.path:
         return str(payload.path)
     if payload.url and payload.url.startswith("data:") and "," in payload.url:

@@ -6,7 +6,6 @@ Endpoint `/super_resolve` (image, model, alpha, known_answer) -> (slider, png, n
 from __future__ import annotations
 
 import re
-import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -23,12 +22,11 @@ from ..checkpoint import LoadedModel, ModelRegistry
 from ..errors import UserError
 from ..kind import Kind
 from . import checks, widgets
+from .serving import RESULT_DIR, slow
 from .tab import Tab
 from .text import i18n, note, user_errors
 from .timing import ExpectedTime, time_left
 
-RESULT_DIR = Path(tempfile.gettempdir()) / "gan_demo_results"
-RESULT_TTL_S = 3600  # result files older than this are removed
 # The slider's images are reduced to this long side: two 8192 px PNGs would take the browser minutes.
 DISPLAY_MAX_SIDE = 2048
 BLEND_CACHE_SIZE = 8
@@ -74,6 +72,7 @@ class SuperResolutionTab(Tab):
 
     # -- the endpoint --------------------------------------------------------------------------------------------
 
+    @slow
     @user_errors
     def super_resolve(
         self,
@@ -87,7 +86,8 @@ class SuperResolutionTab(Tab):
         """Enlarge an image x4 with a super-resolution model, beside bicubic interpolation.
 
         Args:
-            image: the image file (PNG, JPEG, GIF, WebP, BMP, TIFF; at most 2048 x 2048 pixels).
+            image: the image file (PNG, JPEG, GIF, WebP, BMP, TIFF; at most imaging.MAX_SR_PIXELS pixels: 2048²
+                with an accelerator, 1024² on a CPU, 512² on a CPU Space; GAN_DEMO_SR_MAX_PIXELS overrides).
             model: a super-resolution model's name.
             alpha: 0 to 1, network interpolation from the PSNR-oriented base model (0) to the GAN model (1).
             known_answer: shrink the image x4 first and score both enlargements against it (PSNR, SSIM).
@@ -98,7 +98,7 @@ class SuperResolutionTab(Tab):
         loaded = checks.model(self.registry, model, self.names)
         a = checks.number(alpha, "sr_alpha", 0.0, 1.0)
         known = checks.flag(known_answer, "sr_known")
-        decoded = checks.upload(image)
+        decoded = checks.upload(image, imaging.MAX_SR_PIXELS)
         network, model_note = self._network(loaded, a, request)
         # LR pixels through the network: a known-answer test shrinks the image by the scale first
         megapixels = decoded.rgb.shape[0] * decoded.rgb.shape[1] / 1e6 / (network.scale**2 if known else 1)
@@ -274,11 +274,8 @@ def _result_name(source: object, scale: int, model: str, alpha: float | None) ->
 
 
 def _store_png(image: Image.Image, name: str) -> Path:
-    """Write the full-resolution result where Gradio can serve it; results older than an hour are removed."""
+    """Write the full-resolution result where Gradio can serve it (serving's sweeper removes it later)."""
     RESULT_DIR.mkdir(exist_ok=True)
-    for old in RESULT_DIR.iterdir():
-        if time.time() - old.stat().st_mtime > RESULT_TTL_S:
-            shutil.rmtree(old, ignore_errors=True)
     path = Path(tempfile.mkdtemp(dir=RESULT_DIR)) / name  # a folder per request: the file keeps its readable name
     image.save(path, format="PNG", compress_level=3)  # fast enough for 64 megapixels, still far smaller than raw
     return path

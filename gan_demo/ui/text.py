@@ -10,15 +10,21 @@ handler) is the one place it becomes a gr.Error, from ERRORS[code].
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 import gradio as gr
 
 from ..errors import UserError
+from ..imaging import MAX_SR_PIXELS, MAX_UPLOAD_PIXELS
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+_SR_SIDE = math.isqrt(MAX_SR_PIXELS)
+# Why super-resolution's limit is below the upload limit, when it is (GAN_DEMO_SR_MAX_PIXELS, imaging.py).
+_SR_CPU = (" (it runs on a CPU)", "（在 CPU 上运行）") if MAX_SR_PIXELS < MAX_UPLOAD_PIXELS else ("", "")
 
 TEXT: dict[str, tuple[str, str]] = {
     # -- page ------------------------------------------------------------------------------------------------
@@ -30,6 +36,21 @@ TEXT: dict[str, tuple[str, str]] = {
         "每张采样图片都由一个**随机种子**决定：同一个种子永远生成同一张图。",
     ),
     "tab_overview": ("What is a GAN?", "什么是 GAN?"),
+    "models_title": ("The models: how each one was made", "模型：每个模型是怎样训练出来的"),
+    "models_explain": (
+        "Every model of this app, as its training left it: what it is, how well it does (each metric beside its "
+        "**floor**, the value two samples of real data reach), the command that trains it again, and its loss curve.",
+        "本应用的每个模型，保持训练结束时的样子：它是什么、效果如何（每个指标旁边是它的**下限**，即两份真实数据之间的值）、"
+        "重新训练它的命令，以及它的损失曲线。",
+    ),
+    "models_metrics": ("### Metrics", "### 指标"),
+    "models_command": ("### Train it again", "### 重新训练"),
+    "models_losses": ("Losses during training", "训练过程中的损失"),
+    "models_timelapse": ("Samples over training (timelapse)", "训练过程中的样本（延时动画）"),
+    "models_missing_info": (
+        "Not saved by this checkpoint's training (the shipped ones predate timelapses):",
+        "该检查点的训练没有保存（随附的检查点早于延时动画功能）：",
+    ),
     "tab_sample": ("Random sampling", "随机采样"),
     "tab_interpolate": ("Latent interpolation", "潜在空间插值"),
     "tab_conditional": ("Conditional generation", "条件生成"),
@@ -355,10 +376,11 @@ $$\\min_G \\max_D \\; \\mathbb{E}_{x\\sim p_\\text{data}}[\\log D(x)] + \\mathbb
     ),
     "sr_download": ("Full-resolution result (PNG)", "全分辨率结果（PNG）"),
     "sr_limits": (
-        "PNG, JPEG, GIF, WebP, BMP or TIFF, at most 2048 × 2048 pixels (4,194,304 pixels), so the result is at most "
-        "8192 × 8192. Animated images: the first frame is used; transparency is kept.",
-        "支持 PNG、JPEG、GIF、WebP、BMP 或 TIFF，每张最多 2048 × 2048 像素（4,194,304 像素），因此结果最大为 8192 × 8192。"
-        "动图只使用第一帧；透明通道会保留。",
+        f"PNG, JPEG, GIF, WebP, BMP or TIFF, at most {MAX_SR_PIXELS:,} pixels (e.g. {_SR_SIDE} × {_SR_SIDE}) on this "
+        f"server{_SR_CPU[0]}, so the result is at most {4 * _SR_SIDE} × {4 * _SR_SIDE}. Animated images: the first "
+        "frame is used; transparency is kept.",
+        f"支持 PNG、JPEG、GIF、WebP、BMP 或 TIFF，本服务器{_SR_CPU[1]}每张最多 {MAX_SR_PIXELS:,} 像素（例如 {_SR_SIDE} × "
+        f"{_SR_SIDE}），因此结果最大为 {4 * _SR_SIDE} × {4 * _SR_SIDE}。动图只使用第一帧；透明通道会保留。",
     ),
     "sr_none": (
         "No super-resolution model is installed yet (expected in `checkpoints/srresnet-photo-x4` and `checkpoints/srgan-photo-x4`).",
@@ -683,8 +705,17 @@ ERRORS: dict[str, tuple[str, str]] = {
     "not_a_flag": ("{name} must be true or false, got {value!r}.", "{name}必须是 true 或 false，收到的是 {value!r}。"),
     "no_image": ("No image was given: upload an image first.", "没有收到图片：请先上传一张图片。"),
     "too_large": (
-        "{name} is {size}, above the limit of {limit:,} pixels (2048 × 2048): please upload a smaller image.",
-        "{name} 的尺寸是 {size}，超过了 {limit:,} 像素（2048 × 2048）的上限：请上传更小的图片。",
+        "{name} is {size}, above the limit of {limit:,} pixels: please upload a smaller image.",
+        "{name} 的尺寸是 {size}，超过了 {limit:,} 像素的上限：请上传更小的图片。",
+    ),
+    "bad_input": (
+        "The request could not be read: one of its inputs has the wrong type or shape (docs/api.md lists what each "
+        "endpoint takes).",
+        "无法读取该请求：某个输入的类型或结构不对（docs/api.md 列出了每个接口接受的输入）。",
+    ),
+    "internal": (
+        "Something went wrong on the server while answering. Please try again; if it keeps happening, tell the host.",
+        "服务器处理请求时出错。请重试；如果反复出现，请告诉主持人。",
     ),
     "unreadable": (
         "{name} is not a readable image: it is corrupt, truncated, or not a PNG, JPEG, GIF, WebP, BMP or TIFF file.",
@@ -1102,6 +1133,8 @@ def error(code: str, request: gr.Request | None, **values: object) -> gr.Error:
     """The one place a refusal is put into words: ERRORS[code] in the request's language (KeyError if missing)."""
     en, zh = ERRORS[code]
     shown = {key: field_name(value, request) if isinstance(value, Label) else value for key, value in values.items()}
+    if "value" in shown:  # the refused input, quoted back: cut (the other values are the app's own)
+        shown["value"] = _short(shown["value"])
     return gr.Error((zh if language(request) == "zh" else en).format(**shown))
 
 
@@ -1118,6 +1151,23 @@ def user_errors(handler: Callable[P, R]) -> Callable[P, R]:
             raise error(err.code, request, **err.values) from None  # type: ignore[arg-type]
 
     return answer
+
+
+ECHO_LIMIT = 60  # characters of a refused value quoted back: a 1 MB class name is not sent back whole
+
+
+class _Cut(str):
+    """A long value cut for quoting: `{value!r}` shows it as cut, not quoted again."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _short(value: object) -> object:
+    """A refused value as it is quoted in an error: long text is cut, with its length said."""
+    if isinstance(value, (str, bytes, list, tuple, dict)) and len(repr(value)) > ECHO_LIMIT:
+        return _Cut(f"{repr(value)[:ECHO_LIMIT]}… ({len(value):,})")
+    return value
 
 
 def note(key: str, request: gr.Request | None, **values: object) -> str:

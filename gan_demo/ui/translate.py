@@ -141,17 +141,14 @@ class TranslationTab(Tab):
         return seen, result, compared, "\n".join(f"- {line}" for line in lines)
 
     def _sketch(self, sketch: object) -> np.ndarray:
-        """The sketchpad's composite (any mode, transparent = paper) -> (H, W) black-on-white drawing."""
-        layers = sketch if isinstance(sketch, dict) else {}
-        pixels = layers.get("composite")
-        if pixels is None:
-            pixels = layers.get("background")
-        if not isinstance(pixels, np.ndarray) or pixels.size == 0:
+        """The sketchpad's composite file (or its background), decoded by checks.upload with its pixel limit
+        (any mode, transparent = paper) -> (H, W) black-on-white drawing."""
+        files = sketch if isinstance(sketch, dict) else {}
+        image = files.get("composite")
+        image = files.get("background") if image is None else image
+        if image is None or image == b"" or image == "":
             raise UserError("draw_first")
-        checks.pixels_within_limit(pixels, name="sketch")
-        if pixels.dtype != np.uint8:
-            pixels = np.clip(pixels, 0, 255).astype(np.uint8)
-        drawing = clean_drawing(pixels)
+        drawing = _drawing(checks.upload(image))
         if not (drawing < INK).any():
             raise UserError("draw_first")
         return drawing
@@ -220,10 +217,9 @@ class TranslationTab(Tab):
                 )
                 with gr.Column(visible=True) as draw_box:
                     gr.Markdown(i18n("tr_canvas"))
-                    sketch = gr.Sketchpad(
+                    sketch = checks.sketchpad(
                         value=examples[0] if examples else None,
                         show_label=False,
-                        type="numpy",
                         image_mode="RGBA",
                         canvas_size=(CANVAS_SIDE, CANVAS_SIDE),
                         fixed_canvas=True,

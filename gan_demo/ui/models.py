@@ -1,0 +1,94 @@
+"""The Models view (an accordion of the overview tab: a tab more would push the last tabs into Gradio's overflow
+menu): each loaded checkpoint's card, so a workshop can talk about how each model was made: its README,
+its metrics beside their floors, the command that trained it, its loss curve and (where training saved them)
+its sample grids over training as a timelapse. UI only: no API endpoint."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from ..checkpoint import ModelRegistry
+from . import widgets
+from .tab import Tab
+from .text import i18n
+
+# Where a checkpoint keeps its pictures of training (scripts/train.py writes them beside model.safetensors).
+LOSSES = "losses.png"
+TIMELAPSE = "timelapse.gif"  # sample grids over training; no shipped checkpoint has one yet
+
+
+class ModelCards(Tab):
+    """Built inside another tab (OverviewTab), with the Tab shape: build() and load()."""
+
+    title_key = "models_title"
+
+    def __init__(self, registry: ModelRegistry) -> None:
+        super().__init__(registry)
+        self.names = registry.names()
+
+    def available(self) -> bool:
+        return bool(self.names)
+
+    def card(self, name: str) -> tuple[str, str, str, str | None, str | None, str]:
+        """(README, metrics table, training command, loss curve, timelapse, what is missing) of model `name`."""
+        if name not in self.names:  # a stale page after a restart with other models: show nothing, not a trace
+            return "", "", "", None, None, ""
+        folder = self.registry.directory(name)
+        readme = folder / "README.md"
+        losses, timelapse = folder / LOSSES, folder / TIMELAPSE
+        missing = [f"`{p.name}`" for p in (losses, timelapse) if not p.exists()]
+        return (
+            readme.read_text(encoding="utf-8") if readme.exists() else f"# {name}",
+            metrics_table(self.registry.config(name).get("metrics", {})),
+            training_command(folder, self.registry.config(name)),
+            str(losses) if losses.exists() else None,
+            str(timelapse) if timelapse.exists() else None,
+            ", ".join(missing),
+        )
+
+    def build(self) -> None:
+        gr.Markdown(i18n("models_explain"))
+        model = widgets.model_dropdown(self.registry, self.names)
+        with gr.Row():
+            with gr.Column(scale=3):
+                readme = gr.Markdown(elem_id="model-card")
+            with gr.Column(scale=2):
+                gr.Markdown(i18n("models_metrics"))
+                metrics = gr.Markdown(elem_id="model-metrics")
+                gr.Markdown(i18n("models_command"))
+                command = gr.Code(language="shell", show_label=False, elem_id="model-command")
+                losses = gr.Image(label=i18n("models_losses"), type="filepath", interactive=False)
+                timelapse = gr.Image(label=i18n("models_timelapse"), type="filepath", interactive=False)
+                gr.Markdown(i18n("models_missing_info"))
+                missing = gr.Markdown(elem_id="model-missing")
+        self.inputs, self.outputs = [model], [readme, metrics, command, losses, timelapse, missing]
+        model.change(self.card, self.inputs, self.outputs, api_visibility="private", queue=False)
+
+    def load(self, demo: gr.Blocks) -> None:
+        demo.load(self.card, self.inputs, self.outputs, api_visibility="private", queue=False)
+
+
+def metrics_table(metrics: dict[str, Any]) -> str:
+    """The numeric metrics as a Markdown table, each beside its floor (`<name>_floor`: the same metric between two
+    samples of real data, the best a model can reach) where the card has one."""
+    rows = [
+        f"| {key} | {value:g} | {metrics[f'{key}_floor']:g} |"
+        if f"{key}_floor" in metrics
+        else f"| {key} | {value:g} | |"
+        for key, value in metrics.items()
+        if isinstance(value, (int, float)) and math.isfinite(value) and not key.endswith("_floor")
+    ]
+    return "\n".join(["| metric | value | floor |", "|---|---|---|", *rows]) if rows else "–"
+
+
+def training_command(folder: Path, config: dict[str, Any]) -> str:
+    """How to train it again: from its recipe.json when it has one, else the commands its config recorded."""
+    if (folder / "recipe.json").exists():
+        recipe = json.loads((folder / "recipe.json").read_text(encoding="utf-8"))
+        return f"python scripts/train.py --config checkpoints/{folder.name}/recipe.json\n# {json.dumps(recipe)}"
+    return "\n".join(config.get("training", {}).get("commands", [])) or "–"
