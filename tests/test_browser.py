@@ -127,7 +127,7 @@ def test_generate_in_the_random_sampling_tab(page_en: Page, server: str) -> None
 def test_chinese_browser_gets_chinese_page(page_zh: Page, tmp_path: Path) -> None:
     page = page_zh
     tabs = page.get_by_role("tab")
-    expect(tabs).to_have_count(8, timeout=TIMEOUT_MS)
+    expect(tabs).to_have_count(9, timeout=TIMEOUT_MS)
     expect(tabs.filter(has_text="随机采样")).to_have_count(1)
     assert [t.strip() for t in tabs.all_inner_texts()][1:] == [
         "随机采样",
