@@ -16,9 +16,9 @@ from conftest import ZH, make_client  # tests/conftest.py
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 from served_app import running_app  # scripts/served_app.py
-from test_browser import CHROMIUM, CHROMIUM_ARGS, open_page
+from test_browser import open_page
 
 from gan_demo.lab import render
 from gan_demo.lab.presets import PRESETS
@@ -176,16 +176,6 @@ def test_endpoint_refuses_bad_input_in_the_user_language(lab_server: str, tmp_pa
 
 
 # -- the page in chromium -------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _open_lab(browser: Browser, url: str) -> tuple[BrowserContext, Page]:
