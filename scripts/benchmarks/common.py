@@ -12,23 +12,11 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 
-SAMPLE_COUNT = 64
 SR_INPUT = 256  # a 256x256 photo crop -> 1024x1024
-SR_TARGET_S = 2.0
-SR_LARGE_INPUT = 2000  # tiled; its peak memory must stay small
-SR_MEMORY_TARGET_GIB = 2.0
-TRANSLATE_TARGET_MS = 300.0
 SR_MODEL = "srgan-photo-x4"
 TRANSLATION_MODEL = "pix2pix-edges2avatars"
 STYLEGAN_MODEL = "stylegan-avatars"
 CYCLEGAN_MODEL = "cyclegan-hair-avatars"
-CYCLEGAN_TARGET_MS = 300.0
-STYLE_MIX_SIDE = 4  # rows and columns of the grid
-STYLE_MIX_TARGET_S = 1.5
-SAMPLING_TARGET_MS = 150.0
-STARTUP_TARGET_S = 10.0
-TRAINING_TARGET_RATIO = 1.3
-APP_START_TIMEOUT_S = 120.0
 # The models the app's fixed API examples call.
 DCGAN_MODEL = "dcgan-fashion"
 CGAN_MODEL = "cgan-fashion"

@@ -4,23 +4,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
-from gan_demo import ops
-from gan_demo.checkpoint import LoadedModel, ModelRegistry
-from gan_demo.kind import NOISE_TO_IMAGE
-
-if TYPE_CHECKING:
-    pass
-
 from benchmarks.common import (
-    SAMPLE_COUNT,
-    SAMPLING_TARGET_MS,
-    STYLE_MIX_SIDE,
-    STYLE_MIX_TARGET_S,
     STYLEGAN_MODEL,
     Row,
     fmt_ms,
@@ -28,8 +16,16 @@ from benchmarks.common import (
     ms,
     time_calls,
 )
+from gan_demo import ops
+from gan_demo.checkpoint import LoadedModel, ModelRegistry
+from gan_demo.kind import NOISE_TO_IMAGE
 
 # -- sampling ------------------------------------------------------------------------------------------------
+
+SAMPLE_COUNT = 64
+SAMPLING_TARGET_MS = 150.0
+STYLE_MIX_SIDE = 4  # rows and columns of the grid
+STYLE_MIX_TARGET_S = 1.5
 
 
 def sampler(loaded: LoadedModel) -> Callable[[list[int]], torch.Tensor]:

@@ -6,12 +6,6 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-from gan_demo.models import OfficialStyleGAN2Generator
-
-if TYPE_CHECKING:
-    pass
 
 from benchmarks.common import (
     ROOT,
@@ -21,6 +15,7 @@ from benchmarks.common import (
     Row,
     log,
 )
+from gan_demo.models import OfficialStyleGAN2Generator
 
 # -- imported architectures ----------------------------------------------------------------------------------
 

@@ -23,10 +23,12 @@ from gan_demo.checkpoint import load_model
 from gan_demo.data import load_dataset, to_model_range
 from gan_demo.evaluation import extract_features, feature_statistics, frechet_distance
 from gan_demo.imaging import grid_image
-from gan_demo.lab.images import LATENT_DIM, TRAIN_THREADS, ImageRun, ImageSettings
+from gan_demo.lab.images import LATENT_DIM, ImageRun, ImageSettings
+from gan_demo.lab.slots import TRAIN_THREADS
 
 if TYPE_CHECKING:
     from gradio_client import Client
+
 
 # -- lab: image mode -------------------------------------------------------------------------------------------
 
