@@ -323,7 +323,6 @@ class LabTab(Tab):
                 self.image_lab.build()
 
     def _build_2d(self) -> None:
-        gr.Markdown(i18n("lab_2d_explain"))
         session = gr.State(None, time_to_live=STATE_TTL_S, delete_callback=self.release)
         timer = gr.Timer(TICK_S, active=False)
         ui = build_playground()

@@ -1,4 +1,4 @@
-"""What every benchmark section shares: the result row, timing helpers, the models and targets, a test photo."""
+"""What the benchmark sections share: the result row, timing helpers, the models several sections use, a test photo."""
 
 from __future__ import annotations
 
