@@ -1,4 +1,5 @@
-"""The training lab tab: the 2D playground (live GAN training on points) and the image mode (gan_demo/ui/lab_images).
+"""The training lab tab: the 2D playground (live GAN training on points; its handlers here, its session and layout in
+gan_demo/ui/lab_2d) and the image mode (gan_demo/ui/lab_images).
 
 Each browser session keeps its own run in a gr.State; while it plays, a gr.Timer asks the server every
 TICK_S seconds for `speed` more training steps and a new frame. At most RunSlots.max_active runs (both modes
