@@ -55,6 +55,15 @@ TINY_STYLEGAN = ["--dataset", "folder", "--image-size", "16", "--g-max-channels"
 TINY_SIDE = 32  # the tiny pix2pix models' input and output size
 CALL_TIMEOUT_S = 120  # per request through the served app; the CPU is shared with training runs
 ZH = {"accept-language": "zh-CN,zh;q=0.9"}
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's, driven by Playwright
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def run_train(out: Path, family: str, *extra: str, steps: int = 2) -> Path:
@@ -266,3 +275,27 @@ def concurrently(
     assert not errors, errors
     assert sorted(results) == list(range(len(requests)))
     return [results[i] for i in range(len(requests))]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless chromium (playwright.sync_api.Browser) for one test module; skips where chromium is missing."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium); browser tests need Debian's chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def write_uploads(folder: Path, images: dict[str, Image.Image]) -> dict[str, str]:
+    """Each image saved as folder/<name>.png, plus a text file ("text"): name -> path, for the upload tests."""
+    paths = {}
+    for name, image in images.items():
+        image.save(folder / f"{name}.png")
+        paths[name] = str(folder / f"{name}.png")
+    (folder / "notes.txt").write_text("not an image\n", encoding="utf-8")
+    paths["text"] = str(folder / "notes.txt")
+    return paths

@@ -14,7 +14,7 @@ from typing import Any
 import gradio as gr
 import numpy as np
 import pytest
-from conftest import TINY_SIDE, ZH, call, concurrently, make_client
+from conftest import TINY_SIDE, ZH, call, concurrently, make_client, write_uploads
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
@@ -36,12 +36,7 @@ def files(tmp_path_factory: pytest.TempPathFactory, tiny_image_checkpoints: Path
         "rgba": Image.fromarray(rng.integers(0, 256, (40, 40, 4), dtype=np.uint8), "RGBA"),
         "huge": Image.new("RGB", (2049, 2048), "white"),
     }
-    paths = {}
-    for name, image in made.items():
-        image.save(folder / f"{name}.png")
-        paths[name] = str(folder / f"{name}.png")
-    (folder / "notes.txt").write_text("not an image\n", encoding="utf-8")
-    paths["text"] = str(folder / "notes.txt")
+    paths = write_uploads(folder, made)
     examples = tiny_image_checkpoints / MODEL / "examples"
     paths["example_a"], paths["example_b"] = (str(next(examples.glob(f"{d}_*.png"))) for d in "AB")
     return paths

@@ -16,7 +16,7 @@ from typing import Any
 import gradio as gr
 import numpy as np
 import pytest
-from conftest import TINY_SIDE, ZH, call, concurrently, make_client
+from conftest import TINY_SIDE, ZH, call, concurrently, make_client, write_uploads
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image, ImageDraw
@@ -51,13 +51,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "picture": Image.new("RGB", (120, 90), (230, 200, 60)),
     }
     ImageDraw.Draw(made["picture"]).ellipse((20, 10, 100, 80), fill=(40, 90, 200))
-    paths = {}
-    for name, image in made.items():
-        image.save(folder / f"{name}.png")
-        paths[name] = str(folder / f"{name}.png")
-    (folder / "notes.txt").write_text("not an image\n", encoding="utf-8")
-    paths["text"] = str(folder / "notes.txt")
-    return paths
+    return write_uploads(folder, made)
 
 
 def sketch(path: str) -> dict[str, Any]:

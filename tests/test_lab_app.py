@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import os
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -15,13 +16,13 @@ from conftest import ZH, make_client  # tests/conftest.py
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 from served_app import running_app  # scripts/served_app.py
-from test_browser import CHROMIUM, CHROMIUM_ARGS, open_page
+from test_browser import open_page
 
 from gan_demo.lab import render
 from gan_demo.lab.presets import PRESETS
-from gan_demo.lab.slots import RunSlots
+from gan_demo.lab.slots import LAB_CPU_SHARE, RunSlots
 from gan_demo.lab.toy import ToyRun, ToySettings
 from gan_demo.ui import lab as lab_ui
 from gan_demo.ui.lab import CONTROLS, LabTab, Playground, training_budget
@@ -49,11 +50,11 @@ def whole_ticks(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_runs_share_at_most_half_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(lab_ui.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)  # what slots.core_share reads
     budgets = {busy: training_budget(busy) for busy in (1, 2, 4, 8)}  # (the fixture patches lab_ui's)
     assert budgets[1] == lab_ui.TICK_BUDGET_S
     for busy in (2, 4, 8):
-        assert busy * budgets[busy] <= lab_ui.LAB_CPU_SHARE * 2 * lab_ui.TICK_S + 1e-9
+        assert busy * budgets[busy] <= LAB_CPU_SHARE * 2 * lab_ui.TICK_S + 1e-9
 
 
 def test_ticks_train_the_session_run_and_apply_changed_controls() -> None:
@@ -175,16 +176,6 @@ def test_endpoint_refuses_bad_input_in_the_user_language(lab_server: str, tmp_pa
 
 
 # -- the page in chromium -------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _open_lab(browser: Browser, url: str) -> tuple[BrowserContext, Page]:

@@ -28,7 +28,7 @@ from ..models import DCGANDiscriminator, DCGANGenerator
 from ..training.base import BatchSampler, init_weights
 from ..training.ema import make_ema, update_ema
 from .losses import LOSSES, g_loss
-from .toy import TRAIN_THREADS, torch_threads
+from .slots import TRAIN_THREADS, torch_threads
 from .updates import discriminator_update
 
 DATASETS = ("fashion-mnist", "mnist")

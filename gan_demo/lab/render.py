@@ -15,7 +15,8 @@ import torch
 from PIL import Image, ImageDraw, ImageFont
 
 from .losses import PROBABILITY_LOSSES
-from .toy import TRAIN_THREADS, VIEW, ToyRun, torch_threads
+from .slots import TRAIN_THREADS, torch_threads
+from .toy import VIEW, ToyRun
 
 LAYERS = ("heatmap", "real", "fake", "manifold", "arrows")
 VIEW_SIZE = 480  # pixels of the square view

@@ -20,17 +20,24 @@ of its time each one may spend training.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+
+import torch
 
 ENV_MAX_RUNS = "GAN_DEMO_LAB_RUNS"
 MAX_RUNS_LIMIT = 64  # a typo such as 1000 should not quietly let every browser train at once
 # All lab runs together train at most this share of the CPU cores' time, so the other tabs stay responsive.
 LAB_CPU_SHARE = 0.5
+# A lab run trains on one thread: splitting its small matrices (the 2D MLPs: 256 x 64) between cores costs more in
+# synchronisation than it saves (on 2 busy cores, 2 threads ran 30x slower than 1). Set per step (`torch_threads`),
+# for the calling thread only.
+TRAIN_THREADS = 1
 
 
 @dataclass(frozen=True)
@@ -126,3 +133,14 @@ class RunSlots:
         for table in (self._active, self._waiting):
             for key in [k for k, last in table.items() if now - last > self.idle_timeout_s]:
                 del table[key]
+
+
+@contextlib.contextmanager
+def torch_threads(count: int) -> Iterator[None]:
+    """torch's intra-op threads for the calling thread, restored afterwards (other requests keep theirs)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -7,22 +7,21 @@ own `torch.Generator`s, so the same seed and settings give the same trajectory, 
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
-from torch.nn.utils import skip_init
 
 from ..training.ema import make_ema, update_ema
-from .losses import LOSSES, SMOOTHABLE_LOSSES, d_loss, d_readout, g_loss, gradient_penalty, r1_penalty
+from .losses import LOSSES, d_readout, g_loss
+from .slots import TRAIN_THREADS, torch_threads
+from .toy_nets import mlp
+from .updates import discriminator_update
 
 DATASETS = ("ring", "grid", "spiral", "moons", "line", "drawn")
 MIXTURES = ("ring", "grid")  # the Gaussian mixtures, whose modes the mode-collapse metrics count
@@ -43,14 +42,10 @@ METRIC_EVERY = 50  # steps between the JS divergence and mode metrics recorded i
 # as covered when it holds at least COVER_SHARE of the share a uniform generator would give it (1/K).
 QUALITY_SIGMAS = 3.0
 COVER_SHARE = 0.2
-WGAN_CLIP = 0.01  # Arjovsky et al. 2017
-GP_WEIGHT = 10.0  # Gulrajani et al. 2017, for images
-# ... and for 2D points, as in their own toy experiments ("smaller lambda seems to help for toy tasks"): with 10, the
-# critic is so smooth that G needs thousands of steps to split its points between the modes.
+# The gradient penalty's weight for 2D points, as in Gulrajani et al.'s own toy experiments ("smaller lambda seems to
+# help for toy tasks"): with updates.GP_WEIGHT (10, for images), the critic is so smooth that G needs thousands of
+# steps to split its points between the modes.
 TOY_GP_WEIGHT = 0.1
-# Tiny MLPs train fastest on one thread: splitting 256 x 64 matrices between cores costs more in synchronisation
-# than it saves (on 2 busy cores, 2 threads ran 30x slower than 1). Set per step, for the calling thread only.
-TRAIN_THREADS = 1
 LIMITS = {"layers": (1, 6), "width": (2, 256), "batch_size": (1, 1024), "d_steps": (1, 10)}
 
 
@@ -194,49 +189,6 @@ def noise_grid(settings: ToySettings, lines: int = 15, points_per_line: int = 60
     return torch.cat([rows, cols], 0)
 
 
-# -- models --------------------------------------------------------------------------------------------------------
-
-
-class SpectralNormLinear(nn.Linear):
-    """A linear layer whose weight is divided by its largest singular value (Miyato et al. 2018), estimated by one
-    power iteration per training forward pass. (torch's own parametrization draws its vector from the global RNG.)"""
-
-    def __init__(self, in_features: int, out_features: int, *, device: torch.device | str | None = None) -> None:
-        super().__init__(in_features, out_features, device=device)
-        self.register_buffer("u", torch.empty(out_features, device=device))  # the left singular vector estimate
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.training:
-            with torch.no_grad():
-                v = F.normalize(self.weight.T @ self.u, dim=0)
-                self.u.copy_(F.normalize(self.weight @ v, dim=0))
-        u = self.u.clone()  # a constant of this forward's graph: the next forward updates self.u in place
-        v = F.normalize(self.weight.T @ u, dim=0)
-        sigma = u @ self.weight @ v
-        return F.linear(x, self.weight / sigma, self.bias)
-
-
-def mlp(
-    in_features: int, width: int, layers: int, out_features: int, *, generator: torch.Generator, spectral: bool = False
-) -> nn.Sequential:
-    """layers hidden layers of `width` units (LeakyReLU 0.2), initialised like nn.Linear but from `generator`
-    (skip_init: nn.Linear's own initialisation would draw from the global RNG)."""
-    sizes = [in_features] + [width] * layers + [out_features]
-    modules: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-        linear = skip_init(SpectralNormLinear if spectral else nn.Linear, a, b)
-        bound = 1 / math.sqrt(a)
-        with torch.no_grad():
-            linear.weight.uniform_(-bound, bound, generator=generator)
-            linear.bias.uniform_(-bound, bound, generator=generator)
-            if spectral:
-                linear.u.copy_(F.normalize(torch.randn(b, generator=generator), dim=0))
-        modules.append(linear)
-        if i < layers:
-            modules.append(nn.LeakyReLU(0.2))
-    return nn.Sequential(*modules)
-
-
 # -- metrics -------------------------------------------------------------------------------------------------------
 
 
@@ -268,17 +220,6 @@ def js_divergence(real: torch.Tensor, fake: torch.Tensor, bins: int = JS_BINS) -
         return float(np.sum(a[keep] * np.log2(a[keep] / m[keep])))
 
     return (kl(p) + kl(q)) / 2
-
-
-@contextlib.contextmanager
-def torch_threads(count: int) -> Iterator[None]:
-    """torch's intra-op threads for the calling thread, restored afterwards (other requests keep theirs)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 # -- the run -------------------------------------------------------------------------------------------------------
@@ -360,24 +301,10 @@ class ToyRun:
         real = sample_data(s, s.batch_size, self.rng)
         with torch.no_grad():
             fake = self.g(sample_noise(s, s.batch_size, self.rng))
-        real_out, fake_out = self.d(real).squeeze(1), self.d(fake).squeeze(1)
-        smoothing = s.label_smoothing if s.loss in SMOOTHABLE_LOSSES else 0.0
-        loss = d_loss(s.loss, real_out, fake_out, smoothing)
-        total = loss
-        if s.loss == "wgan-gp":
-            total = total + TOY_GP_WEIGHT * gradient_penalty(self.d, real, fake, generator=self.rng)
-        if s.r1 > 0:
-            total = total + s.r1 / 2 * r1_penalty(self.d, real)
-        self.d_opt.zero_grad(set_to_none=True)
-        total.backward()
-        self.d_opt.step()
-        if s.loss == "wgan-clip":
-            with torch.no_grad():
-                for p in self.d.parameters():
-                    p.clamp_(-WGAN_CLIP, WGAN_CLIP)
-        with torch.no_grad():
-            readout = d_readout(s.loss, torch.cat([real_out, fake_out]))
-        return float(loss.detach()), float(readout[: len(real)].mean()), float(readout[len(real) :].mean())
+        return discriminator_update(
+            self.d, self.d_opt, real, fake, loss=s.loss, label_smoothing=s.label_smoothing, r1=s.r1,
+            gp_weight=TOY_GP_WEIGHT, generator=self.rng,
+        )  # fmt: skip
 
     def _g_step(self) -> float:
         s = self.settings

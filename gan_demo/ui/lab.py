@@ -1,4 +1,5 @@
-"""The training lab tab: the 2D playground (live GAN training on points) and the image mode (gan_demo/ui/lab_images).
+"""The training lab tab: the 2D playground (live GAN training on points; its handlers here, its session and layout in
+gan_demo/ui/lab_2d) and the image mode (gan_demo/ui/lab_images).
 
 Each browser session keeps its own run in a gr.State; while it plays, a gr.Timer asks the server every
 TICK_S seconds for `speed` more training steps and a new frame. At most RunSlots.max_active runs (both modes
@@ -15,12 +16,9 @@ import dataclasses
 import io
 import json
 import math
-import os
 import tempfile
-import threading
 import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,17 +30,15 @@ from ..checkpoint import ModelRegistry
 from ..errors import UserError
 from ..lab import render, toy
 from ..lab.presets import PRESET_NAMES, PRESETS, preset_settings
-from ..lab.slots import RunSlots
+from ..lab.slots import RunSlots, core_share
 from . import checks
+from .lab_2d import Playground, build_playground, status_line
 from .lab_images import ImageLab
 from .tab import Tab
 from .text import field_name, i18n, note, user_errors
 
 TICK_S = 0.15  # the page asks for a new frame this often while playing (at most about 6 a second)
 TICK_BUDGET_S = 0.08  # at most this long training per tick, so slow settings still refresh the view
-# All runs together train at most this share of the CPU cores' time, so the other tabs stay responsive: with more
-# runs than that, each one's training per tick shrinks (2 cores, 4 runs: 37 ms of every 150 ms each).
-LAB_CPU_SHARE = 0.5
 MAX_STEPS = 20_000
 MAX_TRAIN_S = 300.0
 IDLE_S = 30.0  # a run without ticks for this long gives its slot back; its state goes after STATE_TTL_S
@@ -50,54 +46,12 @@ STATE_TTL_S = 3600
 MAX_API_STEPS = 3000
 MAX_SEED = 2**31 - 1
 API_WAIT_S = 60.0  # how long an API call waits for a training slot before answering "busy"
-GIF_FRAMES = 120  # the GIF keeps at most this many frames, spread over the whole run
-GIF_SIDE = 320
 DOWNLOAD_DIR = Path(tempfile.gettempdir()) / "gan_demo_lab"
 # The playground's controls, in the order of the handlers' arguments: ToySettings fields.
 CONTROLS = (
     "dataset", "noise_dim", "noise", "g_layers", "g_width", "d_layers", "d_width", "loss", "g_lr", "d_lr",
     "optimizer", "beta1", "beta2", "d_steps", "batch_size", "label_smoothing", "spectral_norm", "r1", "ema",
 )  # fmt: skip
-
-
-@dataclass
-class Playground:
-    """One browser session's 2D run, with what the page needs beside it."""
-
-    run: toy.ToyRun
-    key: str = field(default_factory=lambda: uuid.uuid4().hex)
-    points: list[list[float]] = field(default_factory=list)  # the user's clicks, for dataset "drawn"
-    train_s: float = 0.0
-    gif: list[Image.Image] = field(default_factory=list)
-    gif_every: int = 1  # keep every gif_every-th frame; doubles whenever the GIF is full
-    frames: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def keep_frame(self, image: Image.Image) -> None:
-        self.frames += 1
-        if self.frames % self.gif_every:
-            return
-        self.gif.append(image.resize((GIF_SIDE, round(GIF_SIDE * image.height / image.width))))
-        if len(self.gif) >= 2 * GIF_FRAMES:
-            self.gif, self.gif_every = self.gif[::2], 2 * self.gif_every
-
-
-def _number(value: float | int | None) -> str:
-    return "–" if value is None or not math.isfinite(value) else f"{value:.3f}"
-
-
-def status_line(metrics: dict[str, Any], request: gr.Request | None) -> str:
-    """The metrics under the view, in the request's language."""
-    values = {k: _number(metrics.get(k)) for k in ("d_loss", "g_loss", "d_real", "d_fake", "js")}
-    line = note("lab_status", request, step=metrics["step"], **values)
-    if "modes_covered" in metrics:
-        line += note(
-            "lab_modes", request, covered=metrics["modes_covered"], total=metrics["modes_total"],
-            quality=metrics["high_quality"],
-        )  # fmt: skip
-    if any(metrics.get(k) is not None and not math.isfinite(metrics[k]) for k in ("d_loss", "g_loss")):
-        line += "\n\n" + note("lab_diverged", request)
-    return line
 
 
 def _json_safe(metrics: dict[str, Any]) -> dict[str, Any]:
@@ -107,9 +61,8 @@ def _json_safe(metrics: dict[str, Any]) -> dict[str, Any]:
 
 def training_budget(busy: int) -> float:
     """Seconds of training per tick for each of `busy` runs: TICK_BUDGET_S, less when they would together take
-    more than LAB_CPU_SHARE of the cores."""
-    cores = os.cpu_count() or 1
-    return min(TICK_BUDGET_S, TICK_S * LAB_CPU_SHARE * cores / max(busy, 1))
+    more than LAB_CPU_SHARE of the cores (slots.core_share; 2 cores, 4 runs: 37 ms of every 150 ms each)."""
+    return min(TICK_BUDGET_S, TICK_S * core_share(busy))
 
 
 class LabTab(Tab):
@@ -371,116 +324,36 @@ class LabTab(Tab):
                 self.image_lab.build()
 
     def _build_2d(self) -> None:
-        gr.Markdown(i18n("lab_2d_explain"))
-        defaults = toy.ToySettings()
         session = gr.State(None, time_to_live=STATE_TTL_S, delete_callback=self.release)
         timer = gr.Timer(TICK_S, active=False)
-        with gr.Row():
-            with gr.Column(scale=3):
-                with gr.Row():
-                    play = gr.Button(i18n("lab_play"), variant="primary", elem_id="lab-play")
-                    pause = gr.Button(i18n("lab_pause"), elem_id="lab-pause")
-                    reset = gr.Button(i18n("lab_reset"), elem_id="lab-reset")
-                with gr.Row():
-                    step_d = gr.Button(i18n("lab_step_d"), size="sm")
-                    step_g = gr.Button(i18n("lab_step_g"), size="sm")
-                    step_both = gr.Button(i18n("lab_step_both"), size="sm", elem_id="lab-step")
-                view = gr.Image(
-                    label=i18n("lab_view"), type="pil", format="jpeg", interactive=False, elem_id="lab-view",
-                    height=render.VIEW_SIZE + render.PLOT_HEIGHT, buttons=["download"],
-                )  # fmt: skip
-                status = gr.Markdown(elem_id="lab-status")
-                watch = gr.Markdown()
-                gr.Markdown(i18n("lab_metrics_explain"))
-            with gr.Column(scale=2):
-                preset = gr.Dropdown(
-                    [(i18n("lab_preset_none"), "")] + [(i18n(f"lab_preset_{n}"), n) for n in PRESET_NAMES],
-                    value="", label=i18n("lab_preset"), info=i18n("lab_preset_info"), elem_id="lab-preset",
-                )  # fmt: skip
-                with gr.Row():
-                    seed = gr.Number(value=0, precision=0, label=i18n("seed"), info=i18n("lab_seed_info"))
-                    speed = gr.Slider(1, 100, value=10, step=1, label=i18n("lab_speed"), info=i18n("lab_speed_info"))
-                layers = gr.CheckboxGroup(
-                    [(i18n(f"lab_layer_{n}"), n) for n in render.LAYERS], value=list(render.LAYERS),
-                    label=i18n("lab_layers"), info=i18n("lab_layers_info"),
-                )  # fmt: skip
-                dataset = gr.Radio(
-                    [(i18n(f"lab_data_{n}"), n) for n in toy.DATASETS], value=defaults.dataset,
-                    label=i18n("lab_data"), info=i18n("lab_data_info"),
-                )  # fmt: skip
-                clear = gr.Button(i18n("lab_clear_points"), size="sm")
-                with gr.Accordion(i18n("lab_training"), open=True):
-                    loss = gr.Dropdown(list(toy.LOSSES), value=defaults.loss, label=i18n("lab_loss"),
-                                       info=i18n("lab_loss_info"))  # fmt: skip
-                    with gr.Row():
-                        g_lr = gr.Number(defaults.g_lr, label=i18n("lab_g_lr"), info=i18n("lab_lr_info"))
-                        d_lr = gr.Number(defaults.d_lr, label=i18n("lab_d_lr"), info=i18n("lab_lr_info"))
-                    optimizer = gr.Radio(list(toy.OPTIMIZERS), value=defaults.optimizer, label=i18n("lab_optimizer"),
-                                         info=i18n("lab_optimizer_info"))  # fmt: skip
-                    with gr.Row():
-                        beta1 = gr.Slider(0, 0.99, value=defaults.beta1, step=0.01, label=i18n("lab_beta1"),
-                                          info=i18n("lab_beta1_info"))  # fmt: skip
-                        beta2 = gr.Slider(0, 0.999, value=defaults.beta2, step=0.001, label=i18n("lab_beta2"),
-                                          info=i18n("lab_beta2_info"))  # fmt: skip
-                    d_steps = gr.Slider(1, toy.LIMITS["d_steps"][1], value=defaults.d_steps, step=1,
-                                        label=i18n("lab_d_steps"), info=i18n("lab_d_steps_info"))  # fmt: skip
-                    batch = gr.Slider(8, 1024, value=defaults.batch_size, step=8, label=i18n("lab_batch"),
-                                      info=i18n("lab_batch_info"))  # fmt: skip
-                with gr.Accordion(i18n("lab_tricks"), open=True):
-                    smoothing = gr.Slider(0, 0.5, value=defaults.label_smoothing, step=0.05,
-                                          label=i18n("lab_smoothing"), info=i18n("lab_smoothing_info"))  # fmt: skip
-                    sn = gr.Checkbox(defaults.spectral_norm, label=i18n("lab_sn"), info=i18n("lab_sn_info"))
-                    r1 = gr.Slider(0, 10, value=defaults.r1, step=0.1, label=i18n("lab_r1"), info=i18n("lab_r1_info"))
-                    ema = gr.Slider(0, 0.999, value=defaults.ema, step=0.001, label=i18n("lab_ema"),
-                                    info=i18n("lab_ema_info"))  # fmt: skip
-                with gr.Accordion(i18n("lab_models"), open=False):
-                    noise_dim = gr.Radio([1, 2], value=defaults.noise_dim, label=i18n("lab_noise_dim"),
-                                         info=i18n("lab_noise_dim_info"))  # fmt: skip
-                    noise = gr.Radio(list(toy.NOISES), value=defaults.noise, label=i18n("lab_noise"),
-                                     info=i18n("lab_noise_info"))  # fmt: skip
-                    layer_range, width_range = toy.LIMITS["layers"], toy.LIMITS["width"]
-                    with gr.Row():
-                        g_layers = gr.Slider(*layer_range, value=defaults.g_layers, step=1, label=i18n("lab_g_layers"),
-                                             info=i18n("lab_arch_info"))  # fmt: skip
-                        g_width = gr.Slider(*width_range, value=defaults.g_width, step=1, label=i18n("lab_g_width"),
-                                            info=i18n("lab_width_info"))  # fmt: skip
-                    with gr.Row():
-                        d_layers = gr.Slider(*layer_range, value=defaults.d_layers, step=1, label=i18n("lab_d_layers"),
-                                             info=i18n("lab_arch_info"))  # fmt: skip
-                        d_width = gr.Slider(*width_range, value=defaults.d_width, step=1, label=i18n("lab_d_width"),
-                                            info=i18n("lab_width_info"))  # fmt: skip
-                with gr.Accordion(i18n("lab_downloads"), open=False):
-                    prepare = gr.Button(i18n("lab_download_button"), size="sm")
-                    files = gr.File(label=i18n("lab_files"), file_count="multiple", interactive=False)
-                limits = gr.Markdown()
+        ui = build_playground()
+        controls, layers, seed, view, status = ui.controls, ui.layers, ui.seed, ui.view, ui.status
         with gr.Row(visible=False):  # the API's own inputs and outputs: /lab_2d trains a fresh run per call
             api_inputs = [gr.Textbox(), gr.Textbox(), gr.Number(precision=0), gr.Number(precision=0),
                           gr.CheckboxGroup(list(render.LAYERS))]  # fmt: skip
             api_outputs = [gr.Image(type="pil", format="png"), gr.JSON()]
             api_go = gr.Button()
         api_go.click(self.lab_2d, api_inputs, api_outputs, api_name="lab_2d", concurrency_limit=None)
-        controls = [dataset, noise_dim, noise, g_layers, g_width, d_layers, d_width, loss, g_lr, d_lr, optimizer,
-                    beta1, beta2, d_steps, batch, smoothing, sn, r1, ema]  # fmt: skip
         private: dict[str, Any] = {"api_visibility": "private"}
         shown = [session, view, status]
         # Ticks of different sessions run side by side: RunSlots, not the queue, bounds the training.
-        timer.tick(self.tick, [session, seed, speed, layers, *controls], [*shown, timer],
+        timer.tick(self.tick, [session, seed, ui.speed, layers, *controls], [*shown, timer],
                    concurrency_limit=None, **private)  # fmt: skip
-        play.click(self.play, None, timer, queue=False, **private)
-        pause.click(self.pause, session, timer, queue=False, **private)
-        for button, mode in ((step_d, "d"), (step_g, "g"), (step_both, "both")):
+        ui.play.click(self.play, None, timer, queue=False, **private)
+        ui.pause.click(self.pause, session, timer, queue=False, **private)
+        for mode, button in ui.steps.items():
             button.click(self._stepper(mode), [session, seed, layers, *controls], shown,
                          concurrency_limit=None, **private)  # fmt: skip
-        reset.click(self.reset, [session, seed, layers, *controls], shown, concurrency_limit=None, **private)
-        view.select(self.add_point, [session, seed, layers, *controls], [session, dataset, view, status],
+        ui.reset.click(self.reset, [session, seed, layers, *controls], shown, concurrency_limit=None, **private)
+        view.select(self.add_point, [session, seed, layers, *controls], [session, ui.dataset, view, status],
                     concurrency_limit=None, **private)  # fmt: skip
-        clear.click(self.clear_points, session, session, **private)
+        ui.clear.click(self.clear_points, session, session, **private)
         layers.change(self.redraw, [session, layers], [view, status], concurrency_limit=None, **private)
-        preset.input(self.choose_preset, preset, [*controls, seed, watch], **private).then(
+        ui.preset.input(self.choose_preset, ui.preset, [*controls, seed, ui.watch], **private).then(
             self.reset, [session, seed, layers, *controls], shown, concurrency_limit=None, **private
         )
-        prepare.click(self.downloads, session, files, **private)
-        self._first = ([session, seed, layers, *controls], shown, limits)
+        ui.prepare.click(self.downloads, session, ui.files, **private)
+        self._first = ([session, seed, layers, *controls], shown, ui.limits)
 
     def _stepper(self, mode: str) -> Any:
         def step(

@@ -1,0 +1,1 @@
+"""The sections of scripts/benchmark.py, one module per related group."""
