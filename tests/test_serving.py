@@ -21,7 +21,14 @@ from gan_demo.checkpoint import ModelRegistry
 from gan_demo.ui import serving
 
 PUBLIC = {
-    "/sample", "/interpolate", "/conditional", "/style_mix", "/super_resolve", "/translate", "/lab_2d", "/cyclegan",
+    "/sample",
+    "/interpolate",
+    "/conditional",
+    "/style_mix",
+    "/super_resolve",
+    "/translate",
+    "/lab_2d",
+    "/cyclegan",
 }
 EN = {"accept-language": "en-GB,en;q=0.9"}
 BOMB_SIDE = 12000  # 144 megapixels declared; a 1-bit PNG of them is a few KB
