@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -299,3 +300,10 @@ def write_uploads(folder: Path, images: dict[str, Image.Image]) -> dict[str, str
     (folder / "notes.txt").write_text("not an image\n", encoding="utf-8")
     paths["text"] = str(folder / "notes.txt")
     return paths
+
+
+def png(pixels: np.ndarray) -> bytes:
+    """A sketchpad layer as the handler receives it: the file's bytes (checks.sketchpad hands files on)."""
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -6,7 +6,6 @@ the shipped avatar models take 1 channel, which the in-process tests cover with 
 
 from __future__ import annotations
 
-import io
 import math
 from functools import partial
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 import gradio as gr
 import numpy as np
 import pytest
-from conftest import TINY_SIDE, ZH, call, concurrently, make_client, write_uploads
+from conftest import TINY_SIDE, ZH, call, concurrently, make_client, png, write_uploads
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image, ImageDraw
@@ -183,13 +182,6 @@ def test_errors_in_chinese(server: str, downloads: Path, files: dict[str, str]) 
 
 def zh_request() -> SimpleNamespace:
     return SimpleNamespace(headers=ZH)
-
-
-def png(pixels: np.ndarray) -> bytes:
-    """A sketchpad layer as the handler receives it: the file's bytes (checks.sketchpad hands files on)."""
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def test_handler_takes_any_sketchpad_image(app: Any) -> None:

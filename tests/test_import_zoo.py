@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
-from conftest import ZH
+from conftest import ZH, png
 from PIL import Image
 
 from gan_demo import imaging, ops
@@ -143,10 +143,10 @@ def test_translation_tab_gives_pictures_to_picture_models(zoo_registry: ModelReg
     assert seen.size == result.size == (256, 256)  # drawings still go in as the square the model works at
 
 
-def _sketch() -> np.ndarray:
+def _sketch() -> bytes:
     canvas = np.full((128, 128, 4), 255, dtype=np.uint8)
     canvas[40:44, 20:100, :3] = 0
-    return canvas
+    return png(canvas)
 
 
 def test_the_progress_bar_states_the_expected_time_from_the_last_run(zoo_registry: ModelRegistry) -> None:

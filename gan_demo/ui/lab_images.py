@@ -167,8 +167,10 @@ class ImageLab:
             losses = curves(run, {"d_loss": "D loss", "g_loss": "G loss"})
             readout = curves(run, {"d_real": "D(x)", "d_fake": "D(G(z))"})
             views[3 * i : 3 * i + 3] = [grid(run), losses, readout]
-        paused = not session.playing and not finished  # while this frame was drawn: keep the "paused" line
-        return (None if session.discarded else session, timer, gr.skip() if paused else "\n\n".join(lines), *views)
+        # Paused while this frame was drawn: this late frame says so too, or it would cover the pause's own line.
+        paused = not session.playing and not finished
+        text = note("li_paused", request) if paused else "\n\n".join(lines)
+        return (None if session.discarded else session, timer, text, *views)
 
     @staticmethod
     def status(side: str, run: ImageRun, request: gr.Request | None) -> str:

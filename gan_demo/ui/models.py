@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ class ModelCards(Tab):
         losses, timelapse = folder / LOSSES, folder / TIMELAPSE
         missing = [f"`{p.name}`" for p in (losses, timelapse) if not p.exists()]
         return (
-            readme.read_text(encoding="utf-8") if readme.exists() else f"# {name}",
+            demote_headings(readme.read_text(encoding="utf-8") if readme.exists() else f"# {name}"),
             metrics_table(self.registry.config(name).get("metrics", {})),
             training_command(folder, self.registry.config(name)),
             str(losses) if losses.exists() else None,
@@ -92,3 +93,11 @@ def training_command(folder: Path, config: dict[str, Any]) -> str:
         recipe = json.loads((folder / "recipe.json").read_text(encoding="utf-8"))
         return f"python scripts/train.py --config checkpoints/{folder.name}/recipe.json\n# {json.dumps(recipe)}"
     return "\n".join(config.get("training", {}).get("commands", [])) or "–"
+
+
+def demote_headings(markdown: str) -> str:
+    """A card's headings two levels down (# -> ###): inside the page, the page's own title stays its one <h1>.
+    Lines in fenced code blocks are left alone (a shell comment starts with # too)."""
+    parts = markdown.split("```")
+    parts[::2] = [re.sub(r"^(#{1,4}) ", r"##\1 ", part, flags=re.MULTILINE) for part in parts[::2]]
+    return "```".join(parts)
