@@ -127,6 +127,10 @@ def test_events_run_in_their_lanes_and_inputs_are_left_to_checks(app_checkpoints
     assert lanes["super_resolve"] == ("slow", serving.LANES["slow"])
     for quick in ("sample", "interpolate", "conditional", "style_mix", "translate"):
         assert lanes[quick] == ("quick", serving.LANES["quick"])
+    # The lab trains under its own RunSlots: its endpoint and its Timer ticks never queue in the quick lane.
+    assert lanes["lab_2d"] == ("lab", None)
+    ticks = [fn for fn in demo.fns.values() if any(target[1] == "tick" for target in fn.targets)]
+    assert len(ticks) == 2 and all((fn.concurrency_id, fn.concurrency_limit) == ("lab", None) for fn in ticks)
     assert demo.delete_cache == serving.DELETE_CACHE
     for fn in demo.fns.values():
         for component in fn.inputs:

@@ -31,7 +31,7 @@ from ..errors import UserError
 from ..lab import render, toy
 from ..lab.presets import PRESET_NAMES, PRESETS, preset_settings
 from ..lab.slots import RunSlots, core_share
-from . import checks
+from . import checks, serving
 from .lab_2d import Playground, build_playground, status_line
 from .lab_images import ImageLab
 from .tab import Tab
@@ -112,6 +112,7 @@ class LabTab(Tab):
 
     # -- handlers ------------------------------------------------------------------------------------------------
 
+    @serving.lab
     def tick(
         self,
         request: gr.Request,
@@ -267,6 +268,7 @@ class LabTab(Tab):
 
     # -- the endpoint --------------------------------------------------------------------------------------------
 
+    @serving.lab
     @user_errors
     def lab_2d(
         self, preset: str, settings: str, seed: float, steps: float, layers: list[str] | None, request: gr.Request

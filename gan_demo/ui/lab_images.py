@@ -31,7 +31,7 @@ from ..lab import images
 from ..lab.images import ImageRun, ImageSettings
 from ..lab.losses import LOSSES
 from ..lab.slots import RunSlots, core_share
-from . import checks
+from . import checks, serving
 from .text import i18n, note, user_errors
 
 # While the runs play, the page asks for a frame every TICK_S (a tick still pending skips the next): each frame
@@ -137,6 +137,7 @@ class ImageLab:
         empty = pd.DataFrame(columns=["step", "value", "curve"])
         return (None, gr.Timer(active=False), note("li_idle", request), *[None, empty, empty] * len(SIDES))
 
+    @serving.lab
     def tick(self, session: Session | None, request: gr.Request) -> tuple[Any, ...]:
         """One frame: ask for a slot, train the runs in turn for TRAIN_S_PER_TICK, draw them."""
         views = [gr.skip()] * 3 * len(SIDES)

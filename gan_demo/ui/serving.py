@@ -37,7 +37,9 @@ ON_SPACE = os.environ.get("SYSTEM") == "spaces"
 CORES = os.cpu_count() or 1
 # The lanes and how many requests each runs at once. On 2 cores: two quick clicks side by side (one torch thread
 # each) and, beside them, one slow job; a third quick click queues for a fraction of a second.
-LANES = {"quick": max(2, CORES), "slow": 1}
+# The lab's training ticks have a lane of their own without a limit: its RunSlots bound how many runs train and
+# at what share of the cores, so a room of playing labs never queues in front of a quick click.
+LANES: dict[str, int | None] = {"quick": max(2, CORES), "slow": 1, "lab": None}
 # Torch's intra-op threads per request: the quick lane's requests share the cores instead of each grabbing all.
 TORCH_THREADS = int(os.environ.get("GAN_DEMO_TORCH_THREADS", max(1, CORES // LANES["quick"])))
 # Results written for download (super-resolution's full-size PNG) and Gradio's upload/result cache are removed
@@ -53,6 +55,12 @@ QUEUE_SIZE = 64
 def slow(handler: F) -> F:
     """Marks a handler whose work takes seconds (super-resolution, big grids): its events run in the slow lane."""
     handler.lane = "slow"  # type: ignore[attr-defined]
+    return handler
+
+
+def lab(handler: F) -> F:
+    """Marks a training-lab handler that trains under a RunSlots slot: its events run in the lab lane."""
+    handler.lane = "lab"  # type: ignore[attr-defined]
     return handler
 
 
