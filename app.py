@@ -71,6 +71,7 @@ def build_demo(registry: ModelRegistry, tabs: tuple[type[Tab], ...] = TABS) -> g
 
 
 if __name__ == "__main__":
-    serving.start_process()
+    registry = default_registry()
+    serving.start_process(registry)
     # GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (set by a Space, or by hand) are read by launch() itself.
-    build_demo(default_registry()).launch(**LAUNCH_OPTIONS)
+    build_demo(registry).launch(**LAUNCH_OPTIONS)

@@ -3,16 +3,26 @@ against `python app.py` (started here from a checkout, on 127.0.0.1 only), then 
 
     python scripts/load_test.py                          # 30 participants, 3 minutes, this checkout
     python scripts/load_test.py --root /tmp/main-clone   # the same against another checkout (a baseline)
-    python scripts/load_test.py --soak --minutes 10      # RSS every 30 s, to see whether memory levels off
+    python scripts/load_test.py --soak --minutes 30      # RSS every 30 s, to see whether memory levels off
+
+Each participant talks to the server the way the page's JavaScript does: it uploads its files, POSTs the call,
+reads the answer's event stream and then fetches every result file the page shows (not a download link's), and a
+call's time runs from the first byte sent to the last file received. Every call asks for new work: random seeds, and a photo and a sketch cut at a
+random offset, so no answer can come from a cache of earlier ones. The participants run as threads of one process
+(niced, so that on a single machine the server gets the cores first: in a real workshop they are other machines).
 
 Bounded: at most --participants threads, each stops at the deadline (a request still running then is waited for
 at most --grace seconds), and the server is stopped at the end. Output: p50/p95/max per endpoint, errors, the
-server's RSS before/after, and the size of Gradio's cache and the app's temporary folders.
+server's RSS before (after one warm-up call of each endpoint) and after (and every 30 s with --soak), and the size
+of Gradio's cache and the app's temp folders.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import json
+import os
 import random
 import statistics
 import sys
@@ -23,14 +33,149 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from gradio_client import Client, handle_file
+import httpx
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from served_app import ROOT, running_process  # noqa: E402
 
-PHOTO = ROOT / "checkpoints" / "srgan-photo-x4" / "examples" / "astronaut.png"
-SKETCH = ROOT / "checkpoints" / "pix2pix-edges2avatars" / "examples" / "sketch-seed-1000000.png"
+PHOTOS = sorted((ROOT / "checkpoints" / "srgan-photo-x4" / "examples").glob("*.png"))
+SKETCHES = sorted((ROOT / "checkpoints" / "pix2pix-edges2avatars" / "examples").glob("sketch-*.png"))
+PHOTO_SIDE = 256  # the issue's workshop: a 256x256 photo to enlarge x4
+CLIENT_NICE = 10
+# Outputs the page shows as a download link (fetched only when clicked): a participant does not fetch them.
+DOWNLOAD_ONLY = {"super_resolve": {1}}
+
+
+class Participant:
+    """One browser's worth of HTTP: uploads, the call and its event stream, then the result files."""
+
+    def __init__(self, url: str, rng: random.Random) -> None:
+        self.url, self.rng = url.rstrip("/"), rng
+        # A connection idle for a second is not reused (as a browser does not reuse one the server may be closing:
+        # uvicorn closes idle ones after 5 s, and a request sent on one as it closes fails with a reset).
+        limits = httpx.Limits(keepalive_expiry=1.0)
+        self.http = httpx.Client(timeout=httpx.Timeout(300, connect=30), limits=limits)
+
+    def upload(self, image: Image.Image) -> dict[str, Any]:
+        body = io.BytesIO()
+        image.save(body, format="PNG")
+        answer = self.http.post(f"{self.url}/gradio_api/upload", files={"files": ("upload.png", body.getvalue())})
+        answer.raise_for_status()
+        return {"path": answer.json()[0], "meta": {"_type": "gradio.FileData"}}
+
+    def call(self, api_name: str, data: list[Any]) -> int:
+        """Runs `/api_name` with `data`; returns the bytes of result files fetched. Raises on any refusal."""
+        endpoint = f"{self.url}/gradio_api/call/{api_name}"
+        posted = self.http.post(endpoint, json={"data": data})
+        posted.raise_for_status()
+        stream = self.http.get(f"{endpoint}/{posted.json()['event_id']}").text
+        if "event: complete" not in stream:
+            raise RuntimeError(f"{api_name} answered: {stream[-200:]!r}")
+        payload = json.loads(stream.split("event: complete\ndata: ", 1)[1].split("\n", 1)[0])
+        received = 0
+        shown = [out for i, out in enumerate(payload) if i not in DOWNLOAD_ONLY.get(api_name, ())]
+        for url in file_urls(shown):
+            fetched = self.http.get(url)
+            fetched.raise_for_status()
+            received += len(fetched.content)
+        return received
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def file_urls(value: Any) -> list[str]:
+    """The URLs of every file in an API answer, as the page fetches them."""
+    if isinstance(value, dict):
+        own = [value["url"]] if isinstance(value.get("url"), str) else []
+        return own + [u for v in value.values() for u in file_urls(v)]
+    if isinstance(value, list):
+        return [u for v in value for u in file_urls(v)]
+    return []
+
+
+def random_crop(path: Path, side: int, rng: random.Random) -> Image.Image:
+    """A `side` x `side` crop at a random offset of the image enlarged 1.5x: new pixels for every call."""
+    with Image.open(path) as img:
+        img = img.convert("RGB")
+        scale = 1.5 * side / min(img.size)
+        img = img.resize((round(img.width * scale), round(img.height * scale)), Image.BICUBIC)
+    x, y = rng.randrange(img.width - side + 1), rng.randrange(img.height - side + 1)
+    return img.crop((x, y, x + side, y + side))
+
+
+def shifted_sketch(path: Path, rng: random.Random) -> Image.Image:
+    """An example sketch moved by a few random pixels (white fills the edge): a new drawing for every call."""
+    with Image.open(path) as img:
+        sketch = img.convert("RGB")
+    canvas = Image.new("RGB", sketch.size, "white")
+    canvas.paste(sketch, (rng.randrange(-8, 9), rng.randrange(-8, 9)))
+    return canvas
+
+
+def seeds(rng: random.Random, count: int) -> str:
+    return ", ".join(str(rng.randrange(10**6)) for _ in range(count))
+
+
+# What a participant clicks, with the arguments of the issue's workshop (the shipped models).
+CALLS: dict[str, Callable[[Participant], tuple[str, list[Any]]]] = {
+    "sample": lambda p: ("sample", ["dcgan-fashion", p.rng.randrange(10**6), p.rng.choice([1, 16, 64]), 1.0]),
+    "conditional": lambda p: ("conditional", ["cgan-fashion", "Sneaker", p.rng.randrange(10**6), 8, 1.0]),
+    "interpolate": lambda p: (
+        "interpolate",
+        ["stylegan-avatars", p.rng.randrange(10**6), p.rng.randrange(10**6), 12, "lerp", 1.0, "w"],
+    ),
+    "style_mix": lambda p: (
+        "style_mix",
+        ["stylegan-avatars", seeds(p.rng, 4), seeds(p.rng, 4), "coarse", 0, 3, 1.0, "const"],
+    ),
+    "super_resolve": lambda p: (
+        "super_resolve",
+        [p.upload(random_crop(p.rng.choice(PHOTOS), PHOTO_SIDE, p.rng)), "srgan-photo-x4", 1.0, False],
+    ),
+    "translate": lambda p: (
+        "translate",
+        [
+            "pix2pix-edges2avatars",
+            "sketch",
+            {"background": None, "layers": [], "composite": p.upload(shifted_sketch(p.rng.choice(SKETCHES), p.rng))},
+            None,
+        ],
+    ),
+}
+
+
+def participate(url: str, seed: int, deadline: float, results: list, lock: threading.Lock) -> None:
+    participant = Participant(url, random.Random(seed))
+    rng = participant.rng
+    try:
+        while time.monotonic() < deadline:
+            time.sleep(rng.uniform(2, 6))
+            if time.monotonic() >= deadline:
+                break
+            name = rng.choice(list(CALLS))
+            start = time.perf_counter()
+            try:
+                participant.call(*CALLS[name](participant))
+                error = None
+            except Exception as err:  # noqa: BLE001 (counted and reported)
+                error = f"{type(err).__name__}: {str(err)[:160]}"
+            with lock:
+                results.append((name, time.perf_counter() - start, error))
+    finally:
+        participant.close()
+
+
+def warm_up(url: str, seed: int) -> None:
+    """One call of each endpoint before the clock starts: the models are loaded and the memory measured as
+    "before" is that of a server that has answered once, as it is a minute into a workshop."""
+    participant = Participant(url, random.Random(seed - 1))
+    try:
+        for make in CALLS.values():
+            participant.call(*make(participant))
+    finally:
+        participant.close()
 
 
 def rss_mb(pid: int) -> float:
@@ -44,44 +189,8 @@ def folder_mb(folder: Path) -> float:
     return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 2**20 if folder.exists() else 0.0
 
 
-def requests(photo: str) -> dict[str, Callable[[Client, random.Random], Any]]:
-    """The endpoints a participant clicks, with the arguments of the issue's workshop (shipped models)."""
-    sketch = {"background": None, "layers": [], "composite": handle_file(str(SKETCH))}
-    seed = lambda r: r.randrange(10**6)  # noqa: E731
-    return {
-        "sample": lambda c, r: c.predict("dcgan-fashion", seed(r), r.choice([1, 16, 64]), 1.0, api_name="/sample"),
-        "conditional": lambda c, r: c.predict("cgan-fashion", "Sneaker", seed(r), 8, 1.0, api_name="/conditional"),
-        "interpolate": lambda c, r: c.predict(
-            "stylegan-avatars", seed(r), seed(r), 12, "lerp", 1.0, "w", api_name="/interpolate"
-        ),
-        "style_mix": lambda c, r: c.predict(
-            "stylegan-avatars", "1, 2, 3, 4", "5, 6, 7, 8", "coarse", 0, 3, 1.0, "const", api_name="/style_mix"
-        ),
-        "super_resolve": lambda c, r: c.predict(
-            handle_file(photo), "srgan-photo-x4", 1.0, False, api_name="/super_resolve"
-        ),
-        "translate": lambda c, r: c.predict("pix2pix-edges2avatars", "sketch", sketch, None, api_name="/translate"),
-    }
-
-
-def participant(
-    url: str, seed: int, deadline: float, calls: dict[str, Callable], results: list, lock: threading.Lock
-) -> None:
-    rng = random.Random(seed)
-    client = Client(url, verbose=False, analytics_enabled=False, download_files=tempfile.mkdtemp(prefix="lt_"))
-    while time.monotonic() < deadline:
-        time.sleep(rng.uniform(2, 6))
-        if time.monotonic() >= deadline:
-            break
-        name = rng.choice(list(calls))
-        start = time.perf_counter()
-        try:
-            calls[name](client, rng)
-            error = None
-        except Exception as err:  # noqa: BLE001 (counted and reported)
-            error = f"{type(err).__name__}: {str(err)[:120]}"
-        with lock:
-            results.append((name, time.perf_counter() - start, error))
+def percentile(times: list[float], q: float) -> float:
+    return times[min(len(times) - 1, round(q * (len(times) - 1)))] if times else float("nan")
 
 
 def table(results: list[tuple[str, float, str | None]]) -> str:
@@ -89,10 +198,10 @@ def table(results: list[tuple[str, float, str | None]]) -> str:
     for name in sorted({r[0] for r in results}):
         times = sorted(t for n, t, e in results if n == name and e is None)
         errors = sum(1 for n, _, e in results if n == name and e is not None)
-        p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))] if times else float("nan")
         median = statistics.median(times) if times else float("nan")
         top = max(times) if times else float("nan")
-        lines.append(f"| {name} | {len(times) + errors} | {median:.2f} / {p95:.2f} / {top:.2f} | {errors} |")
+        lines.append(f"| {name} | {len(times) + errors} | {median:.2f} / {percentile(times, 0.95):.2f} / {top:.2f} "
+                     f"| {errors} |")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -104,45 +213,49 @@ def main() -> None:
     parser.add_argument("--soak", action="store_true", help="print the server's RSS every 30 s")
     parser.add_argument("--grace", type=float, default=120.0, help="seconds to wait for requests at the deadline")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", type=Path, help="also write every call (endpoint, seconds, error) and RSS here")
     args = parser.parse_args()
     if not 1 <= args.participants <= 200 or not 0 < args.minutes <= 60:
         parser.error("--participants must be 1 to 200 and --minutes 0 to 60")
 
     workdir = Path(tempfile.mkdtemp(prefix="gan_demo_load_"))
-    photo = workdir / "photo-256.png"
-    with Image.open(PHOTO) as img:
-        img.convert("RGB").resize((256, 256), Image.LANCZOS).save(photo)
-    calls = requests(str(photo))
     with running_process(None, workdir / "server", root=args.root) as (url, proc):
+        os.nice(CLIENT_NICE)  # after starting the server, which keeps the default priority
+        warm_up(url, args.seed)
         before = rss_mb(proc.pid)
         results: list[tuple[str, float, str | None]] = []
+        memory: list[tuple[float, float]] = [(0.0, before)]
         lock = threading.Lock()
-        deadline = time.monotonic() + args.minutes * 60
+        start = time.monotonic()
+        deadline = start + args.minutes * 60
         threads = [
-            threading.Thread(target=participant, args=(url, args.seed + i, deadline, calls, results, lock), daemon=True)
+            threading.Thread(target=participate, args=(url, args.seed + i, deadline, results, lock), daemon=True)
             for i in range(args.participants)
         ]
         for thread in threads:
             thread.start()
         while any(t.is_alive() for t in threads) and time.monotonic() < deadline + args.grace:
             time.sleep(30 if args.soak else 5)
+            memory.append((time.monotonic() - start, rss_mb(proc.pid)))
             if args.soak:
-                print(
-                    f"t={args.minutes * 60 - (deadline - time.monotonic()):.0f}s RSS {rss_mb(proc.pid):.0f} MB",
-                    flush=True,
-                )
+                print(f"t={memory[-1][0]:.0f}s RSS {memory[-1][1]:.0f} MB, {len(results)} calls", flush=True)
         after = rss_mb(proc.pid)
         tmp = workdir / "server" / "tmp"
+        cache = folder_mb(tmp / "gradio")
         print(table(results))
         print(
             f"\n{args.participants} participants, {args.minutes} min, {len(results)} calls, "
             f"{sum(1 for r in results if r[2])} errors; root {args.root}"
         )
         print(f"RSS before {before:.0f} MB, after {after:.0f} MB ({(after / before - 1) * 100:+.1f} %)")
-        cache = folder_mb(tmp / "gradio")
+        if args.soak:
+            half = [m for t, m in memory if t >= args.minutes * 30]
+            print(f"RSS over the second half: {min(half):.0f} to {max(half):.0f} MB")
         print(f"Gradio cache {cache:.1f} MB, app temp folders {folder_mb(tmp) - cache:.1f} MB")
         for error in sorted({r[2] for r in results if r[2]})[:10]:
             print("error:", error)
+        if args.json:
+            args.json.write_text(json.dumps({"calls": results, "rss_mb": memory, "root": str(args.root)}))
 
 
 if __name__ == "__main__":

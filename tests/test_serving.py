@@ -3,11 +3,18 @@ the visitor's language, only the public endpoints in the API, lanes, and the res
 
 from __future__ import annotations
 
+import functools
 import os
+import sys
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 
+import gradio as gr
+import httpx
+import numpy as np
 import pytest
 import torch
 from conftest import ZH, call, make_client
@@ -152,6 +159,17 @@ def test_the_sweep_removes_only_old_results(tmp_path: Path) -> None:
     assert serving.sweep(tmp_path / "missing", ttl_s=600) == 0
 
 
+def test_the_sweep_keeps_a_folder_under_its_size_oldest_first(tmp_path: Path) -> None:
+    for age, name in enumerate(["newest", "middle", "oldest"]):
+        entry = tmp_path / name
+        entry.mkdir()
+        (entry / "result.png").write_bytes(b"x" * 1000)
+        os.utime(entry, (time.time() - 60 * age, time.time() - 60 * age))
+    assert serving.sweep(tmp_path, ttl_s=3600, max_bytes=2500) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["middle", "newest"]
+    assert serving.sweep(tmp_path, ttl_s=3600, max_bytes=0) == 2 and not any(tmp_path.iterdir())
+
+
 def test_super_resolution_limit_follows_the_profile(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(imaging, "pick_device", lambda: torch.device("cpu"))
     monkeypatch.delenv("GAN_DEMO_SR_MAX_PIXELS", raising=False)
@@ -164,3 +182,115 @@ def test_super_resolution_limit_follows_the_profile(monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv("GAN_DEMO_SR_MAX_PIXELS")
     monkeypatch.setattr(imaging, "pick_device", lambda: torch.device("cuda"))
     assert imaging._sr_max_pixels() == imaging.MAX_UPLOAD_PIXELS
+
+
+def test_model_calls_are_wrapped_in_zerogpu_when_spaces_is_installed(
+    app_checkpoints: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a ZeroGPU Space `spaces.GPU(duration=...)` must wrap every model call; the lab's CPU ticks stay as they are."""
+    leases: list[tuple[str, int]] = []
+
+    def gpu(duration: int) -> Callable[[Callable], Callable]:
+        def decorate(fn: Callable) -> Callable:
+            @functools.wraps(fn)
+            def leased(*args: object, **kwargs: object) -> object:
+                leases.append((fn.__name__, duration))
+                return fn(*args, **kwargs)
+
+            leased.lease_s = duration  # type: ignore[attr-defined]
+            return leased
+
+        return decorate
+
+    monkeypatch.setitem(sys.modules, "spaces", SimpleNamespace(GPU=gpu))
+    demo = app_module.build_demo(ModelRegistry([app_checkpoints], device="cpu"))
+    events = {fn.api_name: fn for fn in demo.fns.values() if fn.api_name}
+    images = events["sample"].fn("tiny-dcgan", 3, 2, 1.0, request=None)
+    assert len(images) == 2 and leases == [("sample", serving.GPU_SECONDS["quick"])]
+    assert events["super_resolve"].fn.lease_s == serving.GPU_SECONDS["slow"]
+    lab = [fn for fn in demo.fns.values() if fn.concurrency_id == "lab"]
+    assert events["lab_2d"] in lab and not any(hasattr(fn.fn, "lease_s") for fn in lab)
+    monkeypatch.delitem(sys.modules, "spaces")
+    assert serving.zero_gpu(app_module.build_demo(ModelRegistry([app_checkpoints], device="cpu"))) == []
+
+
+class Counting:
+    """A tab-like object whose @remembered handler counts its computations."""
+
+    def __init__(self, delay_s: float = 0.0) -> None:
+        self.computed: list[tuple] = []
+        self.delay_s = delay_s
+
+    @serving.remembered
+    def handler(self, seed: object, request: object = None) -> list[int]:
+        self.computed.append((seed,))
+        time.sleep(self.delay_s)
+        if isinstance(seed, str) and seed == "bad":
+            raise ValueError("refused")
+        return [seed, len(self.computed)]
+
+
+def test_identical_requests_are_answered_once_per_language() -> None:
+    tab = Counting()
+    zh = gr.Request(headers=ZH)
+    assert tab.handler(7) == tab.handler(7) == [7, 1]
+    assert tab.handler(8) == [8, 2] and tab.handler(7, request=None) == [7, 1]
+    assert tab.handler(7, request=zh)[1] == 3  # the answer's words may differ: Chinese is computed apart
+    assert Counting().handler(7) == [7, 1]  # each tab keeps its own answers
+    with pytest.raises(ValueError):
+        tab.handler("bad")
+    with pytest.raises(ValueError):
+        tab.handler("bad")
+    assert tab.computed.count(("bad",)) == 2  # a failure is not remembered
+    array = np.zeros(3)
+    tab.handler(array), tab.handler(array)  # noqa: B018 (not JSON-like: computed each time, never keyed by repr)
+    assert sum(1 for (s,) in tab.computed if s is array) == 2
+
+
+def test_concurrent_identical_requests_compute_once() -> None:
+    tab = Counting(delay_s=0.3)
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(tab.handler, [5] * 6))
+    assert tab.computed == [(5,)] and all(a == [5, 1] for a in answers)
+
+
+def test_remembered_answers_expire_and_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = serving.Answers(size=2, ttl_s=60)
+    now = [1000.0]
+    monkeypatch.setattr(serving.time, "monotonic", lambda: now[0])
+    calls: list[str] = []
+    compute = lambda key: lambda: calls.append(key) or key  # noqa: E731
+    for key in ("a", "b", "a", "c", "a"):
+        answers.get(key, compute(key))
+    assert calls == ["a", "b", "c"]  # "a" was used last: "b" made way for "c"
+    answers.get("b", compute("b"))
+    now[0] += 61
+    answers.get("a", compute("a"))
+    assert calls == ["a", "b", "c", "b", "a"]
+
+
+@pytest.mark.slow
+def test_a_super_resolution_whose_visitor_leaves_stops_at_its_next_tile(served: SimpleNamespace, tmp_path: Path) -> None:
+    """The browser's own protocol (queue/join, then the queue/data event stream), closed after the first tile's
+    progress: the server stops the 16-tile job at its next tile instead of computing the rest for nobody."""
+    photo = tmp_path / "big.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (1024, 1024, 3), dtype=np.uint8)).save(photo)
+    log = served.tmp.parent / "server.log"
+    before = log.read_text(encoding="utf-8", errors="replace").count("abandoned super_resolve")
+    with httpx.Client(base_url=served.url, timeout=120) as http:
+        config = http.get("/config").json()
+        fn_index = next(d["id"] for d in config["dependencies"] if d.get("api_name") == "super_resolve")
+        uploaded = http.post("/gradio_api/upload", files={"files": ("big.png", photo.read_bytes())}).json()[0]
+        data = [{"path": uploaded, "meta": {"_type": "gradio.FileData"}}, "srgan-photo-x4", 1.0, False]
+        join = {"data": data, "fn_index": fn_index, "session_hash": "leaves-early", "event_data": None}
+        assert http.post("/gradio_api/queue/join", json=join).status_code == 200
+        with http.stream("GET", "/gradio_api/queue/data", params={"session_hash": "leaves-early"}) as stream:
+            for line in stream.iter_lines():
+                if '"msg":"progress"' in line.replace(" ", "") and '"progress":0.0' not in line.replace(" ", ""):
+                    break  # the first tile is done: leave
+                assert '"msg":"process_completed"' not in line.replace(" ", ""), "finished before the test could leave"
+    deadline = time.monotonic() + 60
+    while log.read_text(encoding="utf-8", errors="replace").count("abandoned super_resolve") == before:
+        assert time.monotonic() < deadline, "the job ran on after its visitor left"
+        time.sleep(0.5)
+    assert len(call(make_client(served.url, tmp_path), "/sample", "tiny-dcgan", 1, 2, 1.0)) == 2  # still serving

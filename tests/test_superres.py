@@ -15,9 +15,12 @@ from PIL import Image
 from torch import nn
 
 from gan_demo import imaging, metrics, ops
+from gan_demo.checkpoint import load_model
 from gan_demo.errors import UserError
 from gan_demo.imaging import DecodedImage, decode_upload
 from gan_demo.models.srgan import SRResNet
+
+PHOTO = Path(__file__).resolve().parent.parent / "checkpoints" / "srgan-photo-x4" / "examples" / "astronaut.png"
 
 MAX = imaging.MAX_UPLOAD_PIXELS
 
@@ -109,6 +112,28 @@ def test_concurrent_requests_match_sequential_ones(model: SRResNet) -> None:
         concurrent = list(pool.map(lambda img: ops.super_resolve(model, img, tile=24), images))
     for a, b in zip(sequential, concurrent, strict=True):
         assert np.array_equal(a, b)
+
+
+@pytest.mark.skipif(not ops.superres.NATIVE_BFLOAT16, reason="this CPU has no native bfloat16")
+def test_the_apps_bfloat16_path_stays_within_a_few_levels_of_float32() -> None:
+    """The shipped SRGAN on a real photo: what the tab shows on a bfloat16 CPU against float32, and still
+    deterministic and concurrency-safe (autocast is per thread)."""
+    model, _ = load_model(Path(__file__).resolve().parent.parent / "checkpoints" / "srgan-photo-x4")
+    with Image.open(PHOTO) as photo:
+        image = np.asarray(photo.convert("RGB"))[:96, :128]
+    exact = ops.super_resolve(model, image, tile=48).astype(int)
+
+    def fast(img: np.ndarray) -> np.ndarray:
+        with ops.fast_inference("cpu"):
+            return ops.super_resolve(model, img, tile=48)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = list(pool.map(fast, [image, image, image]))
+    assert all(np.array_equal(runs[0], run) for run in runs[1:])
+    diff = np.abs(runs[0].astype(int) - exact)
+    assert 0 < diff.mean() < 1 and diff.max() <= 8
+    with ops.fast_inference("cuda"):  # on an accelerator the app keeps float32
+        assert not torch.is_autocast_enabled("cpu")
 
 
 def test_bicubic_upscale_matches_torch_and_the_untrained_model() -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,6 +32,30 @@ from ..errors import UserError
 # a tile of 256 peaks at ~0.5 GB (384: ~1 GB), so 2000x2000 stays well under 2 GB.
 DEFAULT_TILE = 256
 BICUBIC_RADIUS = 2  # LR pixels each side that one bicubic output pixel reads
+
+
+def _native_bfloat16() -> bool:
+    """Whether this CPU multiplies bfloat16 in hardware (AVX-512 BF16 or AMX). Elsewhere oneDNN emulates it, slower
+    than float32. GAN_DEMO_SR_BFLOAT16=0 turns it off."""
+    if os.environ.get("GAN_DEMO_SR_BFLOAT16", "1") == "0":
+        return False
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
+
+
+NATIVE_BFLOAT16 = _native_bfloat16()
+
+
+def fast_inference(device: torch.device | str) -> contextlib.AbstractContextManager[Any]:
+    """Where super-resolution runs in the app: bfloat16 autocast on a CPU with native bfloat16, which halves the
+    SRResNet's time (256² -> 1024²: 0.67 s against 1.29 s on one core) for results within a few 8-bit levels of
+    float32 (mean 0.3, max 4 on a photo); float32 elsewhere. Autocast is per thread: concurrent requests are safe."""
+    if torch.device(device).type == "cpu" and NATIVE_BFLOAT16:
+        return torch.autocast("cpu", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
 
 
 def blend_models(psnr_model: nn.Module, gan_model: nn.Module, alpha: float) -> nn.Module:

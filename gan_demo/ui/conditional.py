@@ -13,6 +13,7 @@ from ..checkpoint import ModelRegistry
 from ..errors import UserError
 from ..kind import Kind
 from . import checks, widgets
+from .serving import remembered
 from .tab import Tab
 from .text import class_label, i18n, user_errors
 
@@ -29,6 +30,7 @@ class ConditionalTab(Tab):
     def available(self) -> bool:
         return bool(self.names)
 
+    @remembered
     @user_errors
     def conditional(
         self, model: str, class_name: str, seed: int, count: int, truncation: float, request: gr.Request

@@ -20,6 +20,7 @@ from ..errors import UserError
 from ..kind import Kind
 from ..models.cyclegan import DIRECTIONS
 from . import checks, widgets
+from .serving import remembered
 from .tab import Tab
 from .text import i18n, note, user_errors
 from .translate import DISPLAY_SIDE
@@ -60,6 +61,7 @@ class CycleGANTab(Tab):
 
     # -- the endpoint --------------------------------------------------------------------------------------------
 
+    @remembered
     @user_errors
     def cyclegan(
         self, image: str | bytes | None, direction: str, model: str | None, request: gr.Request

@@ -19,6 +19,7 @@ from ..errors import UserError
 from ..kind import Kind
 from . import checks, widgets
 from .sample import UnconditionalTab
+from .serving import remembered
 from .text import i18n, user_errors
 
 MAX_FRAMES = 48
@@ -29,6 +30,7 @@ GIF_TTL_S = 3600  # GIFs older than this are removed
 class InterpolateTab(UnconditionalTab):
     title_key = "tab_interpolate"
 
+    @remembered
     @user_errors
     def interpolate(
         self,

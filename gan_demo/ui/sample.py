@@ -12,6 +12,7 @@ from .. import imaging, ops
 from ..checkpoint import ModelRegistry
 from ..kind import Kind
 from . import checks, widgets
+from .serving import remembered
 from .tab import Tab
 from .text import i18n, user_errors
 
@@ -37,6 +38,7 @@ class UnconditionalTab(Tab):
 class SampleTab(UnconditionalTab):
     title_key = "tab_sample"
 
+    @remembered
     @user_errors
     def sample(
         self, model: str, seed: int, count: int, truncation: float, request: gr.Request
@@ -46,6 +48,7 @@ class SampleTab(UnconditionalTab):
         images = ops.sample(loaded.model, seeds, checks.truncation(truncation))
         return [(img, f"seed {s}") for img, s in zip(imaging.to_pil_list(images), seeds, strict=True)]
 
+    @remembered
     @user_errors
     def truncation_sweep(self, model: str, seed: int, request: gr.Request) -> list[tuple[Image.Image, str]]:
         """The first seed at each of SWEEP_PSIS (StyleGAN models; for others the strip is hidden and left empty)."""

@@ -4,7 +4,9 @@
 - one voice for errors: whatever Gradio itself refuses (an input it cannot preprocess, a payload of the wrong shape)
   reaches the visitor as a plain sentence in their language, never as Python or pydantic text;
 - bounded disk: Gradio's cache and the app's own result folders are swept on a timer;
-- the Space profile (SYSTEM=spaces, GRADIO_SERVER_NAME/PORT are read by Gradio itself).
+- the Space profile (SYSTEM=spaces, GRADIO_SERVER_NAME/PORT are read by Gradio itself), and ZeroGPU's
+  `spaces.GPU` on the model calls when the `spaces` package is there;
+- memory: malloc arenas limited and trimmed, the models loaded once at start-up.
 
 `app.build_demo` calls `serve(demo)` once every tab is built, `python app.py` `start_process()`; a new tab only
 marks its slow handlers `@slow` (everything else is general).
@@ -12,23 +14,32 @@ marks its slow handlers `@slow` (everything else is general).
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
+import inspect
+import json
 import logging
 import os
 import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
 import gradio as gr
 import torch
+from gradio.context import LocalContext
 from gradio.exceptions import ComponentProcessingError
 from gradio.exceptions import Error as GradioError
 from pydantic import ValidationError
 
-from .text import error
+from ..checkpoint import ModelRegistry
+from .text import error, language
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger(__name__)
@@ -46,7 +57,11 @@ TORCH_THREADS = int(os.environ.get("GAN_DEMO_TORCH_THREADS", max(1, CORES // LAN
 # when older than this; the sweep runs every SWEEP_EVERY_S.
 RESULT_DIR = Path(tempfile.gettempdir()) / "gan_demo_results"
 RESULT_TTL_S = int(os.environ.get("GAN_DEMO_RESULT_TTL_S", 900))
-SWEEP_EVERY_S = int(os.environ.get("GAN_DEMO_SWEEP_EVERY_S", 300))
+SWEEP_EVERY_S = int(os.environ.get("GAN_DEMO_SWEEP_EVERY_S", 60))
+# And each of those folders is kept under this size, the oldest results going first: a burst of large results
+# cannot fill a Space's disk before they are old enough to go.
+FOLDER_MAX_MB = int(os.environ.get("GAN_DEMO_FOLDER_MAX_MB", 1024))
+GRADIO_CACHE = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio")
 DELETE_CACHE = (SWEEP_EVERY_S, RESULT_TTL_S)  # gr.Blocks(delete_cache=...): Gradio's own cache, the same rule
 # The queue's length: a visitor beyond it is told the app is busy rather than waiting minutes.
 QUEUE_SIZE = 64
@@ -76,6 +91,81 @@ def assign_lanes(demo: gr.Blocks) -> dict[str, str]:
     return lanes
 
 
+# -- answers remembered ---------------------------------------------------------------------------------------------
+
+# A workshop clicks the same thing at once: the instructor's seed, the first example, the page's opening results.
+# A handler marked @remembered answers identical inputs (in the same language) from its last REMEMBERED answers,
+# and identical requests that arrive while the first is computing wait for its answer instead of computing it again.
+# Answers are kept REMEMBER_S, well under RESULT_TTL_S: the files they name are swept after that.
+REMEMBERED = 32
+REMEMBER_S = min(300, RESULT_TTL_S // 2)
+
+
+class Answers:
+    """The last `size` answers by key, each for `ttl_s` seconds; one computation per key at a time (single flight).
+    Thread-safe: Gradio runs handlers on worker threads."""
+
+    def __init__(self, size: int = REMEMBERED, ttl_s: float = REMEMBER_S) -> None:
+        self.size, self.ttl_s = size, ttl_s
+        self._answers: OrderedDict[Hashable, tuple[float, Future[Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            kept = self._answers.get(key)
+            fresh = kept is not None and time.monotonic() - kept[0] < self.ttl_s
+            if fresh:
+                self._answers.move_to_end(key)
+                future = kept[1]
+            else:
+                future = Future()
+                self._answers[key] = (time.monotonic(), future)
+                while len(self._answers) > self.size:
+                    self._answers.popitem(last=False)
+        if fresh:
+            try:
+                return future.result()  # waits while the first request computes it
+            except Exception:  # it failed (or its visitor left): this request computes its own answer
+                return compute()
+        try:
+            future.set_result(compute())
+        except BaseException as err:
+            with self._lock:  # a failure is not remembered: the next request tries again
+                if self._answers.get(key, (0, None))[1] is future:
+                    del self._answers[key]
+            future.set_exception(err)
+        return future.result()
+
+
+def _plain(value: Any) -> bool:
+    """JSON-like inputs only (what the page sends): anything else (an array, an image) is not remembered by value."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v) for v in value)
+    return isinstance(value, dict) and all(isinstance(k, str) and _plain(v) for k, v in value.items())
+
+
+def remembered(handler: F) -> F:
+    """Marks a tab's handler whose answer depends only on its inputs and the visitor's language: see Answers.
+    Each tab keeps its own answers (tests build many demos in one process)."""
+    signature = inspect.signature(handler)
+    unkeyed = {"self", "request", "progress"}  # the tab, and what Gradio injects
+
+    @functools.wraps(handler)  # Gradio reads the wrapped signature: its gr.Request and gr.Progress stay
+    def answer(tab: Any, *args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(tab, *args, **kwargs)
+        bound.apply_defaults()
+        inputs = {name: value for name, value in bound.arguments.items() if name not in unkeyed}
+        if not _plain(inputs):
+            return handler(tab, *args, **kwargs)
+        key = (json.dumps(inputs, sort_keys=True), language(bound.arguments.get("request")))
+        answers = tab.__dict__.setdefault(f"_remembered_{handler.__name__}", Answers())
+        return answers.get(key, lambda: handler(tab, *args, **kwargs))
+
+    return answer  # type: ignore[return-value]
+
+
 # Gradio components whose own preprocessing checks the value (rounding numbers, refusing strings, testing
 # dropdown choices) and answers in English technical words. The handlers' `checks` validate every argument anyway,
 # so these hand the raw JSON value on and the refusal comes from `checks`, in the visitor's language.
@@ -93,6 +183,23 @@ def lenient_inputs(demo: gr.Blocks) -> None:
                 component.preprocess = _raw  # type: ignore[method-assign]
 
 
+class Abandoned(Exception):
+    """The visitor who asked for a long computation has left: it stops at its next step (see abandoned())."""
+
+
+def abandoned() -> bool:
+    """Whether the visitor of the running event has gone (closed the page, dropped the connection). Gradio then drops
+    their queued events and marks a running one not alive, but cannot stop a function that is running: a long
+    handler asks this between its steps and raises Abandoned, handing the cores to the visitors still there."""
+    blocks, event_id = LocalContext.blocks.get(None), LocalContext.event_id.get(None)
+    queue = getattr(blocks, "_queue", None)
+    for job in getattr(queue, "active_jobs", None) or ():
+        for event in job or ():
+            if event_id is not None and getattr(event, "_id", None) == event_id:
+                return not getattr(event, "alive", True)
+    return False
+
+
 class Demo(gr.Blocks):
     """gr.Blocks whose every refusal speaks the visitor's language. A gr.Error (from `text.user_errors`) passes as
     it is. Gradio's own refusals (a payload its data model or preprocessing cannot read) become ERRORS["bad_input"]
@@ -104,6 +211,10 @@ class Demo(gr.Blocks):
             return await super().process_api(block_fn, inputs, *args, **kwargs)
         except GradioError:
             raise
+        except Abandoned:
+            fn = self.fns[block_fn] if isinstance(block_fn, int) else block_fn
+            log.warning("abandoned %s: its visitor left", getattr(fn, "name", "?"))
+            raise
         except Exception as err:
             request = kwargs.get("request", args[1] if len(args) > 1 else None)
             request = request[0] if isinstance(request, list) and request else request
@@ -113,37 +224,107 @@ class Demo(gr.Blocks):
             raise error("bad_input" if unreadable else "internal", request) from None
 
 
-def sweep(folder: Path, ttl_s: float, now: float | None = None) -> int:
-    """Removes the entries of `folder` older than `ttl_s` seconds; returns how many."""
+def _size(entry: Path) -> int:
+    if entry.is_dir():
+        return sum(f.stat().st_size for f in entry.rglob("*") if f.is_file())
+    return entry.stat().st_size
+
+
+def sweep(folder: Path, ttl_s: float, max_bytes: int | None = None, now: float | None = None) -> int:
+    """Removes the entries of `folder` older than `ttl_s` seconds, then the oldest ones until the rest take at most
+    `max_bytes`; returns how many were removed."""
     now = time.time() if now is None else now
-    removed = 0
+    removed, kept = 0, []
     for entry in folder.iterdir() if folder.is_dir() else ():
         try:
             if now - entry.stat().st_mtime > ttl_s:
                 shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
                 removed += 1
+            else:
+                kept.append((entry.stat().st_mtime, _size(entry), entry))
         except FileNotFoundError:  # another sweep or request removed it first
             pass
+    total = sum(size for _, size, _ in kept)
+    for _, size, entry in sorted(kept):  # oldest first
+        if max_bytes is None or total <= max_bytes:
+            break
+        shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
+        total -= size
+        removed += 1
     return removed
 
 
 def _sweep_forever(folders: tuple[Path, ...], stop: threading.Event) -> None:
     while not stop.wait(SWEEP_EVERY_S):
         for folder in folders:
-            sweep(folder, RESULT_TTL_S)
+            sweep(folder, RESULT_TTL_S, FOLDER_MAX_MB * 2**20)
+        _give_back_free_memory()
 
 
-def start_process(folders: tuple[Path, ...] = (RESULT_DIR,)) -> threading.Event:
-    """For the serving process only (not for a test building the demo): torch's threads per request, and a daemon
-    thread sweeping the app's own result folders every SWEEP_EVERY_S (set the returned event to stop it)."""
+# glibc gives every thread that allocates its own malloc arena (up to 8 per core), and Gradio runs each request on
+# whichever of its 40 worker threads is free: the requests' large, short-lived tensors and images were spread over
+# as many arenas, each keeping its freed pages (the server's RSS grew 75 % in a 3-minute workshop). Two arenas,
+# and the free pages handed back to the system after each sweep, keep it flat (README, "A workshop").
+MALLOC_ARENAS = 2
+_M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
+_LIBC = ctypes.CDLL(ctypes.util.find_library("c")) if ctypes.util.find_library("c") else None
+
+
+def _limit_malloc_arenas() -> None:
+    if _LIBC is not None and hasattr(_LIBC, "mallopt"):  # glibc only; elsewhere the system's allocator decides
+        _LIBC.mallopt(_M_ARENA_MAX, MALLOC_ARENAS)
+
+
+def _give_back_free_memory() -> None:
+    if _LIBC is not None and hasattr(_LIBC, "malloc_trim"):
+        _LIBC.malloc_trim(0)
+
+
+def _load_all(registry: ModelRegistry) -> None:
+    for name in registry.names():
+        try:
+            registry.get(name)
+        except Exception as err:  # noqa: BLE001 (a broken checkpoint is reported when a visitor picks it)
+            log.warning("could not preload %s: %s", name, type(err).__name__)
+
+
+def start_process(registry: ModelRegistry, folders: tuple[Path, ...] = (RESULT_DIR, GRADIO_CACHE)) -> threading.Event:
+    """For the serving process only (not for a test building the demo): torch's threads per request, malloc's
+    arenas, the registry's models loaded in the background (a first click finds its model ready, and memory
+    measured after start-up includes them), and a daemon thread sweeping the app's own result folders and
+    Gradio's cache by size (Gradio's delete_cache sweeps it by age) every SWEEP_EVERY_S and giving free memory
+    back to the system (set the returned event to stop it)."""
     torch.set_num_threads(TORCH_THREADS)
+    _limit_malloc_arenas()
+    threading.Thread(target=_load_all, args=(registry,), name="gan_demo-preload", daemon=True).start()
     stop = threading.Event()
     threading.Thread(target=_sweep_forever, args=(folders, stop), name="gan_demo-sweep", daemon=True).start()
     return stop
 
 
+# A ZeroGPU Space lends a GPU to each call of a function wrapped in `spaces.GPU`, for at most this many seconds;
+# elsewhere the `spaces` package (when installed at all) leaves the functions as they are.
+GPU_SECONDS = {"quick": 30, "slow": 120}
+
+
+def zero_gpu(demo: gr.Blocks) -> list[str]:
+    """Wraps the model-running events (the quick and slow lanes; not the lab's CPU-only ticks) in `spaces.GPU`
+    when that package is importable. Returns the wrapped events' names."""
+    try:
+        import spaces
+    except ImportError:
+        return []
+    wrapped = []
+    for block_fn in demo.fns.values():
+        if block_fn.fn is not None and block_fn.queue and block_fn.concurrency_id in GPU_SECONDS:
+            block_fn.fn = spaces.GPU(duration=GPU_SECONDS[block_fn.concurrency_id])(block_fn.fn)
+            wrapped.append(block_fn.name)
+    return wrapped
+
+
 def serve(demo: gr.Blocks) -> gr.Blocks:
-    """The serving profile on a built demo: lanes, lenient inputs, the queue."""
+    """The serving profile on a built demo: lanes, lenient inputs, ZeroGPU where it is, the queue."""
     assign_lanes(demo)
     lenient_inputs(demo)
+    zero_gpu(demo)
     return demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=LANES["quick"])

@@ -19,6 +19,7 @@ from ..errors import UserError
 from ..kind import NOISE_TO_IMAGE, Kind
 from ..models.stylegan import NOISE_MODES
 from . import checks, widgets
+from .serving import remembered
 from .tab import Tab
 from .text import TEXT, Label, field_name, i18n, language, note, user_errors
 
@@ -102,6 +103,7 @@ class StyleMixTab(Tab):
 
     # -- the endpoint --------------------------------------------------------------------------------------------
 
+    @remembered
     @user_errors
     def style_mix(
         self,

@@ -22,7 +22,7 @@ from ..checkpoint import LoadedModel, ModelRegistry
 from ..errors import UserError
 from ..kind import Kind
 from . import checks, widgets
-from .serving import RESULT_DIR, slow
+from .serving import RESULT_DIR, Abandoned, abandoned, remembered, slow
 from .tab import Tab
 from .text import i18n, note, user_errors
 from .timing import ExpectedTime, time_left
@@ -73,6 +73,7 @@ class SuperResolutionTab(Tab):
     # -- the endpoint --------------------------------------------------------------------------------------------
 
     @slow
+    @remembered
     @user_errors
     def super_resolve(
         self,
@@ -82,7 +83,7 @@ class SuperResolutionTab(Tab):
         known_answer: bool,
         request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio's way to ask for a progress bar)
-    ) -> tuple[tuple[Image.Image, Image.Image], str, str]:
+    ) -> tuple[tuple[str, str], str, str]:
         """Enlarge an image x4 with a super-resolution model, beside bicubic interpolation.
 
         Args:
@@ -93,7 +94,7 @@ class SuperResolutionTab(Tab):
             known_answer: shrink the image x4 first and score both enlargements against it (PSNR, SSIM).
 
         Returns:
-            (bicubic, model) images for the slider, the full-resolution PNG's path, notes in Markdown.
+            (bicubic, model) image paths for the slider, the full-resolution PNG's path, notes in Markdown.
         """
         loaded = checks.model(self.registry, model, self.names)
         a = checks.number(alpha, "sr_alpha", 0.0, 1.0)
@@ -104,24 +105,33 @@ class SuperResolutionTab(Tab):
         megapixels = decoded.rgb.shape[0] * decoded.rgb.shape[1] / 1e6 / (network.scale**2 if known else 1)
         if not self.expected.known(loaded.name):  # a first estimate from a small probe: the cost grows with pixels
             probe = np.zeros((PROBE_SIDE, PROBE_SIDE, 3), dtype=np.uint8)
-            run = lambda: ops.super_resolve(network, probe, tile=None)  # noqa: E731
+
+            def run() -> None:
+                with ops.fast_inference(self.registry.device):
+                    ops.super_resolve(network, probe, tile=None)
+
             self.expected.measure(loaded.name, run, PROBE_SIDE**2 / 1e6)
         expected = self.expected.describe(loaded.name, megapixels, self.registry.device, request)
         start = time.perf_counter()
 
         def report(fraction: float) -> None:
+            if abandoned():  # between tiles: a large image is many seconds of both cores
+                raise Abandoned
             left = time_left(time.perf_counter() - start, fraction, request)
             progress(fraction, desc=f"{note('sr_progress', request, scale=network.scale)}: {left or expected}")
 
         report(0.0)
         try:
-            if known:
-                result = ops.known_answer(network, decoded.rgb, network.scale, tile=ops.DEFAULT_TILE, progress=report)
-                bicubic, output = Image.fromarray(result["bicubic"]), Image.fromarray(result["model"])
-            else:
-                result = None
-                output = ops.super_resolve_image(network, decoded, tile=ops.DEFAULT_TILE, progress=report)
-                bicubic = ops.bicubic_image(decoded, network.scale)
+            with ops.fast_inference(self.registry.device):
+                if known:
+                    result = ops.known_answer(
+                        network, decoded.rgb, network.scale, tile=ops.DEFAULT_TILE, progress=report
+                    )
+                    bicubic, output = Image.fromarray(result["bicubic"]), Image.fromarray(result["model"])
+                else:
+                    result = None
+                    output = ops.super_resolve_image(network, decoded, tile=ops.DEFAULT_TILE, progress=report)
+                    bicubic = ops.bicubic_image(decoded, network.scale)
         except RuntimeError:  # NaN or infinity out of the model
             raise UserError("model_failed") from None
         seconds = time.perf_counter() - start
@@ -129,8 +139,13 @@ class SuperResolutionTab(Tab):
 
         text = self._notes(network, decoded, result, output, [model_note], seconds, request)
         blended = self.base_model(loaded.name) is not None
-        png = _store_png(output, _result_name(image, network.scale, loaded.name, a if blended else None))
-        return (_for_display(bicubic), _for_display(output)), str(png), text
+        folder = Path(tempfile.mkdtemp(dir=_results()))  # a folder per request: the files keep readable names
+        png = _store(output, folder / _result_name(image, network.scale, loaded.name, a if blended else None))
+        shown = [
+            _store(_for_display(img), folder / f"{side}{_shown_suffix(img)}")
+            for img, side in ((bicubic, "bicubic"), (output, "sr"))
+        ]
+        return (str(shown[0]), str(shown[1])), str(png), text
 
     def _notes(
         self,
@@ -224,7 +239,7 @@ class SuperResolutionTab(Tab):
                 slider = gr.ImageSlider(
                     label=i18n("sr_slider"),
                     type="pil",
-                    format="png",  # lossless: the default webp would blur the very detail being compared
+                    format="png",  # for a value that is not a file; the handler writes its own (see _store)
                     buttons=["fullscreen"],
                     max_height=640,
                     elem_id="sr-slider",
@@ -238,6 +253,7 @@ class SuperResolutionTab(Tab):
         if examples:
             gallery.load_input_event.then(self.super_resolve, self.inputs, self.outputs, api_visibility="private")
 
+    @slow  # a whole super-resolution: it must not hold a quick click's place
     def open_once(
         self, opened: bool, image: str | None, model: str, alpha: float, known_answer: bool, request: gr.Request
     ) -> tuple[Any, ...]:
@@ -273,9 +289,22 @@ def _result_name(source: object, scale: int, model: str, alpha: float | None) ->
     return f"{stem}_x{scale}_{model}{blend}.png"
 
 
-def _store_png(image: Image.Image, name: str) -> Path:
-    """Write the full-resolution result where Gradio can serve it (serving's sweeper removes it later)."""
+def _results() -> Path:
     RESULT_DIR.mkdir(exist_ok=True)
-    path = Path(tempfile.mkdtemp(dir=RESULT_DIR)) / name  # a folder per request: the file keeps its readable name
-    image.save(path, format="PNG", compress_level=3)  # fast enough for 64 megapixels, still far smaller than raw
+    return RESULT_DIR
+
+
+def _shown_suffix(image: Image.Image) -> str:
+    return ".png" if "A" in image.mode else ".jpg"  # JPEG has no transparency
+
+
+def _store(image: Image.Image, path: Path) -> Path:
+    """Write a result where Gradio can serve it (serving's sweeper removes it later), encoded here rather than by
+    Gradio, whose PNG (zlib level 6) of one 1024² result took 330 ms. The download is a PNG at level 1 (60 ms,
+    18 % more bytes); the slider's pair are JPEGs at quality 95 without chroma subsampling (4 ms each, a quarter
+    of the PNG's bytes, no visible loss: Gradio's default WebP at quality 80 blurred the very detail compared)."""
+    if path.suffix == ".png":
+        image.save(path, format="PNG", compress_level=1)
+    else:
+        image.save(path, format="JPEG", quality=95, subsampling=0)
     return path

@@ -21,6 +21,7 @@ from ..data.sketch import clean_drawing, extract_edges
 from ..errors import UserError
 from ..kind import Kind
 from . import checks, widgets
+from .serving import remembered
 from .tab import Tab
 from .text import i18n, note, user_errors
 from .timing import ExpectedTime
@@ -80,6 +81,7 @@ class TranslationTab(Tab):
 
     # -- the endpoint --------------------------------------------------------------------------------------------
 
+    @remembered
     @user_errors
     def translate(
         self,
