@@ -7,9 +7,10 @@ against `python app.py` (started here from a checkout, on 127.0.0.1 only), then 
 
 Each participant talks to the server the way the page's JavaScript does: it uploads its files, POSTs the call,
 reads the answer's event stream and then fetches every result file the page shows (not a download link's), and a
-call's time runs from the first byte sent to the last file received. Every call asks for new work: random seeds, and a photo and a sketch cut at a
-random offset, so no answer can come from a cache of earlier ones. The participants run as threads of one process
-(niced, so that on a single machine the server gets the cores first: in a real workshop they are other machines).
+call's time runs from the first byte sent to the last file received. Every call asks for new work: random seeds,
+and a photo and a sketch cut at a random offset, so no answer can come from the app's remembered answers. The
+participants run as threads of one process (niced, so that on a single machine the server gets the cores first:
+in a real workshop they are other machines).
 
 Bounded: at most --participants threads, each stops at the deadline (a request still running then is waited for
 at most --grace seconds), and the server is stopped at the end. Output: p50/p95/max per endpoint, errors, the

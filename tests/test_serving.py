@@ -187,7 +187,7 @@ def test_super_resolution_limit_follows_the_profile(monkeypatch: pytest.MonkeyPa
 def test_model_calls_are_wrapped_in_zerogpu_when_spaces_is_installed(
     app_checkpoints: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """On a ZeroGPU Space `spaces.GPU(duration=...)` must wrap every model call; the lab's CPU ticks stay as they are."""
+    """On a ZeroGPU Space `spaces.GPU(duration=...)` wraps every model call; the lab's CPU ticks stay as they are."""
     leases: list[tuple[str, int]] = []
 
     def gpu(duration: int) -> Callable[[Callable], Callable]:
@@ -270,7 +270,9 @@ def test_remembered_answers_expire_and_are_bounded(monkeypatch: pytest.MonkeyPat
 
 
 @pytest.mark.slow
-def test_a_super_resolution_whose_visitor_leaves_stops_at_its_next_tile(served: SimpleNamespace, tmp_path: Path) -> None:
+def test_a_super_resolution_whose_visitor_leaves_stops_at_its_next_tile(
+    served: SimpleNamespace, tmp_path: Path
+) -> None:
     """The browser's own protocol (queue/join, then the queue/data event stream), closed after the first tile's
     progress: the server stops the 16-tile job at its next tile instead of computing the rest for nobody."""
     photo = tmp_path / "big.png"
