@@ -5,12 +5,12 @@ against `python app.py` (started here from a checkout, on 127.0.0.1 only), then 
     python scripts/load_test.py --root /tmp/main-clone   # the same against another checkout (a baseline)
     python scripts/load_test.py --soak --minutes 30      # RSS every 30 s, to see whether memory levels off
 
-Each participant talks to the server the way the page's JavaScript does: it uploads its files, POSTs the call,
-reads the answer's event stream and then fetches every result file the page shows (not a download link's), and a
-call's time runs from the first byte sent to the last file received. Every call asks for new work: random seeds,
-and a photo and a sketch cut at a random offset, so no answer can come from the app's remembered answers. The
-participants run as threads of one process (niced, so that on a single machine the server gets the cores first:
-in a real workshop they are other machines).
+Each participant talks to the server the way the page's JavaScript does: one session for all its clicks; it uploads
+its files, joins the queue, follows the queue's event stream to the answer and then fetches every result file the
+page shows (not a download link's); a call's time runs from the first byte sent to the last file received. Every
+call asks for new work: random seeds, and a photo and a sketch cut at a random offset, so no answer can come from
+the app's remembered answers. The participants run as threads of one process (niced, so that on a single machine
+the server gets the cores first: in a real workshop they are other machines).
 
 Bounded: at most --participants threads, each stops at the deadline (a request still running then is waited for
 at most --grace seconds), and the server is stopped at the end. Output: p50/p95/max per endpoint, errors, the
@@ -49,10 +49,12 @@ DOWNLOAD_ONLY = {"super_resolve": {1}}
 
 
 class Participant:
-    """One browser's worth of HTTP: uploads, the call and its event stream, then the result files."""
+    """One browser tab's worth of HTTP: one session for all its clicks, each click queued and followed through the
+    queue's event stream, then the result files fetched (as gradio's JavaScript client does)."""
 
-    def __init__(self, url: str, rng: random.Random) -> None:
-        self.url, self.rng = url.rstrip("/"), rng
+    def __init__(self, url: str, rng: random.Random, endpoints: dict[str, int]) -> None:
+        self.url, self.rng, self.endpoints = url.rstrip("/"), rng, endpoints
+        self.session = f"participant-{rng.randrange(10**12)}"
         # A connection idle for a second is not reused (as a browser does not reuse one the server may be closing:
         # uvicorn closes idle ones after 5 s, and a request sent on one as it closes fails with a reset).
         limits = httpx.Limits(keepalive_expiry=1.0)
@@ -67,15 +69,23 @@ class Participant:
 
     def call(self, api_name: str, data: list[Any]) -> int:
         """Runs `/api_name` with `data`; returns the bytes of result files fetched. Raises on any refusal."""
-        endpoint = f"{self.url}/gradio_api/call/{api_name}"
-        posted = self.http.post(endpoint, json={"data": data})
-        posted.raise_for_status()
-        stream = self.http.get(f"{endpoint}/{posted.json()['event_id']}").text
-        if "event: complete" not in stream:
-            raise RuntimeError(f"{api_name} answered: {stream[-200:]!r}")
-        payload = json.loads(stream.split("event: complete\ndata: ", 1)[1].split("\n", 1)[0])
+        join = {"data": data, "fn_index": self.endpoints[api_name], "session_hash": self.session, "event_data": None}
+        joined = self.http.post(f"{self.url}/gradio_api/queue/join", json=join)
+        joined.raise_for_status()
+        event_id = joined.json()["event_id"]
+        stream = self.http.stream("GET", f"{self.url}/gradio_api/queue/data", params={"session_hash": self.session})
+        with stream as events:
+            for line in events.iter_lines():
+                message = json.loads(line[len("data:") :]) if line.startswith("data:") else {}
+                if message.get("msg") == "process_completed" and message.get("event_id") == event_id:
+                    break
+            else:
+                raise RuntimeError(f"{api_name}: the event stream ended without an answer")
+        if not message.get("success"):
+            raise RuntimeError(f"{api_name} answered: {str(message.get('output'))[:200]}")
+        outputs = message["output"]["data"]
+        shown = [out for i, out in enumerate(outputs) if i not in DOWNLOAD_ONLY.get(api_name, ())]
         received = 0
-        shown = [out for i, out in enumerate(payload) if i not in DOWNLOAD_ONLY.get(api_name, ())]
         for url in file_urls(shown):
             fetched = self.http.get(url)
             fetched.raise_for_status()
@@ -84,6 +94,12 @@ class Participant:
 
     def close(self) -> None:
         self.http.close()
+
+
+def endpoints(url: str) -> dict[str, int]:
+    """Each public endpoint's fn_index, from the page's config (what the browser reads first)."""
+    config = httpx.get(f"{url.rstrip('/')}/config", timeout=60).json()
+    return {d["api_name"]: d["id"] for d in config["dependencies"] if d.get("api_name")}
 
 
 def file_urls(value: Any) -> list[str]:
@@ -147,8 +163,10 @@ CALLS: dict[str, Callable[[Participant], tuple[str, list[Any]]]] = {
 }
 
 
-def participate(url: str, seed: int, deadline: float, results: list, lock: threading.Lock) -> None:
-    participant = Participant(url, random.Random(seed))
+def participate(
+    url: str, routes: dict[str, int], seed: int, deadline: float, results: list, lock: threading.Lock
+) -> None:
+    participant = Participant(url, random.Random(seed), routes)
     rng = participant.rng
     try:
         while time.monotonic() < deadline:
@@ -168,15 +186,21 @@ def participate(url: str, seed: int, deadline: float, results: list, lock: threa
         participant.close()
 
 
-def warm_up(url: str, seed: int) -> None:
+def warm_up(url: str, routes: dict[str, int], seed: int) -> None:
     """One call of each endpoint before the clock starts: the models are loaded and the memory measured as
     "before" is that of a server that has answered once, as it is a minute into a workshop."""
-    participant = Participant(url, random.Random(seed - 1))
+    participant = Participant(url, random.Random(seed - 1), routes)
     try:
         for make in CALLS.values():
             participant.call(*make(participant))
     finally:
         participant.close()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process `pid` so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:
@@ -222,15 +246,18 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="gan_demo_load_"))
     with running_process(None, workdir / "server", root=args.root) as (url, proc):
         os.nice(CLIENT_NICE)  # after starting the server, which keeps the default priority
-        warm_up(url, args.seed)
-        before = rss_mb(proc.pid)
+        routes = endpoints(url)
+        warm_up(url, routes, args.seed)
+        before, cpu_before = rss_mb(proc.pid), cpu_seconds(proc.pid)
         results: list[tuple[str, float, str | None]] = []
         memory: list[tuple[float, float]] = [(0.0, before)]
         lock = threading.Lock()
         start = time.monotonic()
         deadline = start + args.minutes * 60
         threads = [
-            threading.Thread(target=participate, args=(url, args.seed + i, deadline, results, lock), daemon=True)
+            threading.Thread(
+                target=participate, args=(url, routes, args.seed + i, deadline, results, lock), daemon=True
+            )
             for i in range(args.participants)
         ]
         for thread in threads:
@@ -240,7 +267,8 @@ def main() -> None:
             memory.append((time.monotonic() - start, rss_mb(proc.pid)))
             if args.soak:
                 print(f"t={memory[-1][0]:.0f}s RSS {memory[-1][1]:.0f} MB, {len(results)} calls", flush=True)
-        after = rss_mb(proc.pid)
+        after, busy = rss_mb(proc.pid), cpu_seconds(proc.pid) - cpu_before
+        wall = time.monotonic() - start
         tmp = workdir / "server" / "tmp"
         cache = folder_mb(tmp / "gradio")
         print(table(results))
@@ -249,6 +277,8 @@ def main() -> None:
             f"{sum(1 for r in results if r[2])} errors; root {args.root}"
         )
         print(f"RSS before {before:.0f} MB, after {after:.0f} MB ({(after / before - 1) * 100:+.1f} %)")
+        print(f"server CPU {busy:.0f} s in {wall:.0f} s: {busy / wall:.2f} of {os.cpu_count()} cores, "
+              f"{busy / max(1, len(results)) * 1000:.0f} ms a call")  # fmt: skip
         if args.soak:
             half = [m for t, m in memory if t >= args.minutes * 30]
             print(f"RSS over the second half: {min(half):.0f} to {max(half):.0f} MB")
