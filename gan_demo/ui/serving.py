@@ -50,7 +50,11 @@ CORES = os.cpu_count() or 1
 # each) and, beside them, one slow job; a third quick click queues for a fraction of a second.
 # The lab's training ticks have a lane of their own without a limit: its RunSlots bound how many runs train and
 # at what share of the cores, so a room of playing labs never queues in front of a quick click.
-LANES: dict[str, int | None] = {"quick": max(2, CORES), "slow": 1, "lab": None}
+LANES: dict[str, int | None] = {
+    "quick": int(os.environ.get("GAN_DEMO_QUICK_LANE", max(2, CORES))),
+    "slow": int(os.environ.get("GAN_DEMO_SLOW_LANE", 1)),
+    "lab": None,
+}
 # Torch's intra-op threads per request: the quick lane's requests share the cores instead of each grabbing all.
 TORCH_THREADS = int(os.environ.get("GAN_DEMO_TORCH_THREADS", max(1, CORES // LANES["quick"])))
 # Results written for download (super-resolution's full-size PNG) and Gradio's upload/result cache are removed
