@@ -48,8 +48,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "models_losses": ("Losses during training", "训练过程中的损失"),
     "models_timelapse": ("Samples over training (timelapse)", "训练过程中的样本（延时动画）"),
     "models_missing_info": (
-        "Not saved by this checkpoint's training (the shipped ones predate timelapses):",
-        "该检查点的训练没有保存（随附的检查点早于延时动画功能）：",
+        "Not saved by this checkpoint's training (the shipped ones predate timelapses; for a run folder that kept its "
+        "`samples/`, `python scripts/train.py --config <recipe.json> --resume` draws it without training):",
+        "该检查点的训练没有保存（随附的检查点早于延时动画功能；若运行目录保留了 `samples/`，"
+        "`python scripts/train.py --config <recipe.json> --resume` 无需训练即可生成）：",
     ),
     "tab_sample": ("Random sampling", "随机采样"),
     "tab_interpolate": ("Latent interpolation", "潜在空间插值"),
