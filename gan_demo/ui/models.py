@@ -20,7 +20,7 @@ from .text import i18n
 
 # Where a checkpoint keeps its pictures of training (scripts/train.py writes them beside model.safetensors).
 LOSSES = "losses.png"
-TIMELAPSE = "timelapse.gif"  # sample grids over training; no shipped checkpoint has one yet
+TIMELAPSE = "timelapse.gif"  # sample grids over training (report.write_timelapse); no shipped one has it yet
 
 
 class ModelCards(Tab):
@@ -63,8 +63,12 @@ class ModelCards(Tab):
                 metrics = gr.Markdown(elem_id="model-metrics")
                 gr.Markdown(i18n("models_command"))
                 command = gr.Code(language="shell", show_label=False, elem_id="model-command")
-                losses = gr.Image(label=i18n("models_losses"), type="filepath", interactive=False)
-                timelapse = gr.Image(label=i18n("models_timelapse"), type="filepath", interactive=False)
+                losses = gr.Image(
+                    label=i18n("models_losses"), type="filepath", interactive=False, elem_id="model-losses"
+                )
+                timelapse = gr.Image(
+                    label=i18n("models_timelapse"), type="filepath", interactive=False, elem_id="model-timelapse"
+                )
                 gr.Markdown(i18n("models_missing_info"))
                 missing = gr.Markdown(elem_id="model-missing")
         self.inputs, self.outputs = [model], [readme, metrics, command, losses, timelapse, missing]

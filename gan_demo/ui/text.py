@@ -1095,6 +1095,10 @@ ERRORS |= {
 }
 NOTES |= {
     "li_idle": ("Press **Play** to start training.", "按**播放**开始训练。"),
+    "li_opening": (
+        "Step 0: what each generator draws before any training. Press **Play** to watch it learn.",
+        "第 0 步：训练开始之前每个生成器画出的样子。按**播放**看它学习。",
+    ),
     "li_run_status": (
         "**Run {side}**: step {step} of {max_steps}, {seconds:.0f} s of {max_seconds:.0f} s of training, {rate:.1f} steps/s.",
         "**运行 {side}**：第 {step} 步（上限 {max_steps}），已训练 {seconds:.0f} 秒（上限 {max_seconds:.0f} 秒），每秒 {rate:.1f} 步。",
