@@ -41,7 +41,7 @@ class ModelCards(Tab):
             return "", "", "", None, None, ""
         folder = self.registry.directory(name)
         readme = folder / "README.md"
-        losses, timelapse = folder / LOSSES, folder / TIMELAPSE
+        losses, timelapse = self.pictures(name)
         missing = [f"`{p.name}`" for p in (losses, timelapse) if not p.exists()]
         return (
             demote_headings(readme.read_text(encoding="utf-8") if readme.exists() else f"# {name}"),
@@ -52,7 +52,15 @@ class ModelCards(Tab):
             ", ".join(missing),
         )
 
+    def pictures(self, name: str) -> tuple[Path, Path]:
+        """Model `name`'s loss curve and timelapse (either may be missing)."""
+        folder = self.registry.directory(name)
+        return folder / LOSSES, folder / TIMELAPSE
+
     def build(self) -> None:
+        # Gradio serves files from the working and temporary folders only; a checkpoint elsewhere (GAN_DEMO_MODELS,
+        # the Hub's cache) has its pictures served from where they are: these files, not their folder's weights.
+        gr.set_static_paths([path for name in self.names for path in self.pictures(name) if path.exists()])
         gr.Markdown(i18n("models_explain"))
         model = widgets.model_dropdown(self.registry, self.names)
         with gr.Row():
