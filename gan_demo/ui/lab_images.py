@@ -293,8 +293,10 @@ class ImageLab:
         self.two_runs.change(lambda on: gr.Column(visible=on), self.two_runs, columns[1], **private, queue=False)
 
     def load(self, demo: gr.Blocks) -> None:
-        """Open on the step-0 grids; free the session's slot as soon as its tab closes (call inside `with demo:`)."""
-        demo.load(self.opening, *self.opening_event, api_visibility="private", show_progress="hidden")
+        """Open on the step-0 grids (where a dataset is installed: without, the tab says so and nothing trains); free
+        the session's slot as soon as its tab closes (call inside `with demo:`)."""
+        if images.available_datasets():
+            demo.load(self.opening, *self.opening_event, api_visibility="private", show_progress="hidden")
         demo.unload(self.close)
 
     @staticmethod
