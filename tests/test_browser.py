@@ -181,7 +181,8 @@ def test_draw_on_the_sketchpad_and_translate(page_en: Page, server: str, tmp_pat
     choose_model(page, "tiny-pix2pix")
     panel = visible_panel(page)
     # The tab picks the brush by itself (Gradio's sketchpad starts with no tool): a drag draws at once.
-    expect(panel.get_by_role("button", name="Brush", exact=True)).to_have_class(re.compile(r"\bhighlight\b"))
+    brush = panel.get_by_role("button", name="Brush", exact=True)  # picked once the sketchpad mounts: late when busy
+    expect(brush).to_have_class(re.compile(r"\bhighlight\b"), timeout=TIMEOUT_MS)
     before = loaded_image_src(page, "#tr-seen")  # a result may be there already when examples are installed
     canvas = panel.locator("#tr-sketch canvas").first
     canvas.scroll_into_view_if_needed()
