@@ -14,8 +14,8 @@ the server gets the cores first: in a real workshop they are other machines).
 
 Bounded: at most --participants threads, each stops at the deadline (a request still running then is waited for
 at most --grace seconds), and the server is stopped at the end. Output: p50/p95/max per endpoint, errors, the
-server's RSS before (after one warm-up call of each endpoint) and after (and every 30 s with --soak), and the size
-of Gradio's cache and the app's temp folders.
+server's RSS before (after one warm-up call of each endpoint), right after, and a sweep later (and every 30 s with
+--soak, with the trend of its second half), and the size of Gradio's cache and the app's temp folders.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ PHOTOS = sorted((ROOT / "checkpoints" / "srgan-photo-x4" / "examples").glob("*.p
 SKETCHES = sorted((ROOT / "checkpoints" / "pix2pix-edges2avatars" / "examples").glob("sketch-*.png"))
 PHOTO_SIDE = 256  # the issue's workshop: a 256x256 photo to enlarge x4
 CLIENT_NICE = 10
+SETTLE_S = 65  # after the run, RSS is read again once the server has swept (every 60 s)
 # Outputs the page shows as a download link (fetched only when clicked): a participant does not fetch them.
 DOWNLOAD_ONLY = {"super_resolve": {1}}
 
@@ -210,6 +211,19 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def soak_summary(memory: list[tuple[float, float]], seconds: float) -> str:
+    """Whether RSS is level in the second half of a soak: its mean per quarter, and its linear trend there."""
+    half = [(t, m) for t, m in memory if seconds / 2 <= t <= seconds]
+    quarters = [[m for t, m in memory if seconds * q / 4 <= t < seconds * (q + 1) / 4] for q in range(4)]
+    means = " / ".join(f"{statistics.mean(q):.0f}" for q in quarters if q)
+    slope = statistics.linear_regression([t for t, _ in half], [m for _, m in half]).slope * 60 if len(half) > 1 else 0
+    level = statistics.mean(quarters[3]) / statistics.mean(quarters[2]) - 1 if quarters[2] and quarters[3] else 0
+    return (
+        f"RSS mean per quarter of the soak: {means} MB; second half {min(m for _, m in half):.0f} to "
+        f"{max(m for _, m in half):.0f} MB, trend {slope:+.1f} MB a minute, last quarter vs third {level * 100:+.1f} %"
+    )
+
+
 def folder_mb(folder: Path) -> float:
     return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 2**20 if folder.exists() else 0.0
 
@@ -276,12 +290,16 @@ def main() -> None:
             f"\n{args.participants} participants, {args.minutes} min, {len(results)} calls, "
             f"{sum(1 for r in results if r[2])} errors; root {args.root}"
         )
-        print(f"RSS before {before:.0f} MB, after {after:.0f} MB ({(after / before - 1) * 100:+.1f} %)")
+        time.sleep(SETTLE_S)  # one sweep of the server's (serving.SWEEP_EVERY_S), which hands free memory back
+        settled = rss_mb(proc.pid)
+        print(
+            f"RSS before {before:.0f} MB, after {after:.0f} MB ({(after / before - 1) * 100:+.1f} %), "
+            f"{SETTLE_S} s later {settled:.0f} MB ({(settled / before - 1) * 100:+.1f} %)"
+        )
         print(f"server CPU {busy:.0f} s in {wall:.0f} s: {busy / wall:.2f} of {os.cpu_count()} cores, "
               f"{busy / max(1, len(results)) * 1000:.0f} ms a call")  # fmt: skip
         if args.soak:
-            half = [m for t, m in memory if t >= args.minutes * 30]
-            print(f"RSS over the second half: {min(half):.0f} to {max(half):.0f} MB")
+            print(soak_summary(memory, args.minutes * 60))
         print(f"Gradio cache {cache:.1f} MB, app temp folders {folder_mb(tmp) - cache:.1f} MB")
         for error in sorted({r[2] for r in results if r[2]})[:10]:
             print("error:", error)

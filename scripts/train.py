@@ -5,6 +5,7 @@ Examples (each shipped checkpoint's recipe is its recipe.json; its README.md lis
     python scripts/train.py --config checkpoints/dcgan-fashion/recipe.json --out runs/mine --steps 500  # flags win
     python scripts/train.py --family dcgan --dataset fashion-mnist --out runs/dcgan --steps 10000
     python scripts/train.py --family dcgan --out runs/dcgan --steps 10000 --resume   # continue after a kill
+    python scripts/train.py --config checkpoints/dcgan-fashion/recipe.json --resume   # finished: redraw its pictures
     python scripts/train.py --family dcgan --dataset folder --data-root my_images/ --image-size 64
     torchrun --nproc_per_node 2 scripts/train.py --family wgan-gp --out runs/wgan
     python scripts/train.py --family pix2pix --dataset avatars --data-root data/avatars-128 --out runs/p2p
@@ -38,7 +39,9 @@ HELP = {
     "(prepare_avatars.py --hair-domains) or folder (trainA/ trainB/)",
     "data_root": "where the dataset's files are; unset: Debian's dataset-fashion-mnist, else a download",
     "steps": "generator updates (each after n_critic discriminator updates)",
-    "resume": "continue the run in --out from its last saved state",
+    "resume": "continue the run in --out from its last saved state; a finished run whose model is already exported "
+    "trains nothing and keeps its weights and config.json (metrics included), and draws its losses.png, "
+    "timelapse.gif (from <out>/samples/) and README.md again",
     "precision": "auto: bf16 autocast where the hardware has it, else fp32",
     "max_minutes": "stop cleanly after this many minutes (state saved, model exported); resume later",
     "aux_weight": "cgan: weight of the auxiliary class loss that sharpens class fidelity",

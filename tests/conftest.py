@@ -78,11 +78,12 @@ def run_train(out: Path, family: str, *extra: str, steps: int = 2) -> Path:
 @pytest.fixture(scope="session")
 def tiny_checkpoints(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder with tiny-dcgan, tiny-wgan-gp and tiny-cgan, each trained 2 steps on Fashion-MNIST, and
-    tiny-stylegan (16 px, 6 style layers: coarse 0-3, middle 4-5) trained 2 steps on synthetic photos."""
+    tiny-stylegan (16 px, 6 style layers: coarse 0-3, middle 4-5) trained 2 steps on synthetic photos.
+    tiny-dcgan saved a sample grid at each step, so it alone has a timelapse.gif."""
     runs = tmp_path_factory.mktemp("runs")
     models = tmp_path_factory.mktemp("models")
-    for family in ("dcgan", "wgan-gp", "cgan"):
-        run_train(runs, family).rename(models / f"tiny-{family}")
+    for family, extra in (("dcgan", ["--sample-every", "1"]), ("wgan-gp", []), ("cgan", [])):
+        run_train(runs, family, *extra).rename(models / f"tiny-{family}")
     photos = _photos(tmp_path_factory.mktemp("stylegan_data") / "photos", count=8)
     run_train(runs, "stylegan", *TINY_STYLEGAN, "--data-root", str(photos)).rename(models / "tiny-stylegan")
     return models

@@ -8,6 +8,7 @@ import gradio as gr
 
 import app as app_module
 from gan_demo.checkpoint import ModelRegistry
+from gan_demo.ui import lab_images
 from gan_demo.ui.tab import Tab
 
 
@@ -26,8 +27,10 @@ def test_without_models_every_tab_still_explains_itself_and_nothing_runs_on_load
     demo = app_module.build_demo(registry)
     assert isinstance(demo, gr.Blocks)
     loads = [fn for fn in demo.fns.values() if any(target[1] == "load" for target in fn.targets)]
-    # The overview has nothing to open on; only the lab opens, on its first frame and its limits (no model needed).
-    assert {type(getattr(fn.fn, "__self__", None)).__name__ for fn in loads} == {"LabTab"}
+    # The overview has nothing to open on; only the lab opens (no model needed): the 2D playground on its first frame
+    # and its limits, the image lab on its untrained generators where a dataset is installed.
+    opening = {"LabTab", "ImageLab"} if lab_images.images.available_datasets() else {"LabTab"}
+    assert {type(getattr(fn.fn, "__self__", None)).__name__ for fn in loads} == opening
     assert {fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public"} == {
         "sample", "interpolate", "conditional", "style_mix", "super_resolve", "translate", "lab_2d", "cyclegan",
     }  # fmt: skip

@@ -181,7 +181,8 @@ def test_draw_on_the_sketchpad_and_translate(page_en: Page, server: str, tmp_pat
     choose_model(page, "tiny-pix2pix")
     panel = visible_panel(page)
     # The tab picks the brush by itself (Gradio's sketchpad starts with no tool): a drag draws at once.
-    expect(panel.get_by_role("button", name="Brush", exact=True)).to_have_class(re.compile(r"\bhighlight\b"))
+    brush = panel.get_by_role("button", name="Brush", exact=True)  # picked once the sketchpad mounts: late when busy
+    expect(brush).to_have_class(re.compile(r"\bhighlight\b"), timeout=TIMEOUT_MS)
     before = loaded_image_src(page, "#tr-seen")  # a result may be there already when examples are installed
     canvas = panel.locator("#tr-sketch canvas").first
     canvas.scroll_into_view_if_needed()
@@ -294,3 +295,69 @@ def test_models_view_shows_each_checkpoints_card(page_zh: Page) -> None:
     page.get_by_role("option").nth(1).click()
     expect(card).not_to_have_text(first)  # another model, another card
     expect(metrics).to_be_visible()
+
+
+def test_models_view_shows_the_loss_curve_and_the_timelapse(page_en: Page, server: str) -> None:
+    page = page_en
+    page.get_by_role("tab", name="What is a GAN?").click()
+    panel = page.locator("#models")
+    panel.get_by_role("combobox", name="Model").click()
+    page.get_by_role("option", name="tiny-dcgan", exact=True).click()  # saved a sample grid at each of its steps
+    expect(panel.locator("#model-card")).to_contain_text("tiny-dcgan", timeout=TIMEOUT_MS)
+    for output, file in (("#model-losses", "losses.png"), ("#model-timelapse", "timelapse.gif")):
+        page.wait_for_function(
+            """([sel, file]) => [...document.querySelectorAll(sel + ' img')].some(
+                i => i.complete && i.naturalWidth > 0 && i.getAttribute('src').endsWith(file))""",
+            arg=[output, file],
+            timeout=TIMEOUT_MS,
+        )
+        assert loaded_image_src(page, output).startswith(server)
+    expect(panel.locator("#model-missing")).to_have_text("")
+
+    panel.get_by_role("combobox", name="Model").click()
+    page.get_by_role("option", name="tiny-wgan-gp", exact=True).click()  # no grids saved: no timelapse
+    expect(panel.locator("#model-missing")).to_contain_text("timelapse.gif", timeout=TIMEOUT_MS)
+    expect(panel.locator("#model-timelapse img")).to_have_count(0)
+    expect(panel.locator("#model-losses img")).to_have_count(1)
+
+
+# Each tab and a result it opens on: what the selector holds once the page's load events have answered.
+OPENING_RESULTS = (
+    (["What is a GAN?"], "#model-losses"),
+    (["Random sampling"], "button.thumbnail-item"),
+    (["Latent interpolation"], "button.thumbnail-item"),
+    (["Conditional generation"], "button.thumbnail-item"),
+    (["Style mixing"], "#sm-grid"),
+    (["Super-resolution"], "#sr-slider"),
+    (["Image-to-image translation"], "#tr-result"),
+    (["Training lab", "2D playground"], "#lab-view"),
+    (["Training lab", "Images"], "#li-grid-a"),
+    (["Unpaired (CycleGAN)"], "#cg-translated"),
+)
+
+
+def open_tab(page: Page, name: str) -> None:
+    """Click tab `name`, through Gradio's "More tabs" menu where the tab bar has no room for it (the English one
+    at 1600 px)."""
+    tab = page.get_by_role("tab", name=name, exact=True)
+    if tab.count():
+        tab.click()
+    else:
+        page.get_by_role("button", name="More tabs").click()
+        page.locator(".overflow-dropdown button", has_text=name).click()
+
+
+def test_every_tab_opens_on_a_result_without_a_click(page_en: Page, tmp_path: Path) -> None:
+    page = page_en
+    expect(page.get_by_role("tab", name="What is a GAN?")).to_be_visible()  # the tab bar is laid out
+    for tabs, selector in OPENING_RESULTS:
+        for name in tabs:  # only tabs are clicked: nothing that asks for a result
+            open_tab(page, name)
+        page.wait_for_function(
+            """sel => [...document.querySelectorAll(sel + ' img')].some(
+                i => i.offsetParent !== null && i.complete && i.naturalWidth > 0)""",
+            arg=selector,
+            timeout=TIMEOUT_MS,
+        )
+        page.screenshot(path=tmp_path / f"opening_{'_'.join(tabs)}.png")
+    expect(page.locator(".toast-body")).to_have_count(0)  # no load event failed

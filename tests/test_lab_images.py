@@ -188,6 +188,24 @@ def test_image_lab_builds_trains_and_shares_slots(monkeypatch: pytest.MonkeyPatc
     assert lab.preset("wgan")[0] == "wgan-clip"
 
 
+def test_the_page_opens_on_the_step_0_grids_that_play_starts_from() -> None:
+    lab = lab_images.ImageLab(RunSlots(1))
+    with gr.Blocks() as demo:
+        lab.build()
+        lab.load(demo)
+    request = gr.Request(headers={"accept-language": "zh-CN,zh;q=0.9"}, session_hash="s")
+    status, grid_a, _, _, grid_b, _, _ = lab.opening(lab_values(lab), request)
+    assert "第 0 步" in status
+    session, _, _ = lab.play(lab_values(lab), request)
+    assert [run.step_count for run in session.runs] == [0, 0]
+    for shown, run in zip((grid_a, grid_b), session.runs, strict=True):
+        assert shown.size[0] >= lab_images.GRID_SIDE
+        assert shown.tobytes() == lab_images.grid(run).tobytes()  # the opening grids are those of the runs play makes
+    assert grid_a.tobytes() == grid_b.tobytes()  # one seed, one G: the runs differ in D only, and start alike
+    one = lab.opening(lab_values(lab, two_runs=False), request)
+    assert one[1] is not None and isinstance(one[4], type(gr.skip()))  # B hidden: left as it is
+
+
 def test_choosing_a_per_sample_penalty_turns_batch_norm_off() -> None:
     assert lab_images.per_sample_norm("wgan-gp", 0.0, "batch") == "none"
     assert lab_images.per_sample_norm("nonsaturating", 1.0, "batch") == "none"

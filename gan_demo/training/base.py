@@ -28,7 +28,15 @@ from tqdm import tqdm
 from .. import checkpoint
 from ..device import pick_device
 from .config import RUN_IDENTITY, TrainConfig
-from .report import PROGRESS_KEYS, TensorBoardLog, describe_hardware, plot_losses, read_log, write_model_card
+from .report import (
+    PROGRESS_KEYS,
+    TensorBoardLog,
+    describe_hardware,
+    plot_losses,
+    read_log,
+    write_model_card,
+    write_timelapse,
+)
 from .state import load_state, save_state
 
 
@@ -165,8 +173,13 @@ class BaseTrainer:
         raise NotImplementedError
 
     @property
+    def images_per_step(self) -> int:
+        """Real images through the discriminator per generator step, over every process."""
+        return self.cfg.batch_size * self.dist.world_size
+
+    @property
     def images_seen(self) -> int:
-        return self.step * self.cfg.batch_size * self.dist.world_size
+        return self.step * self.images_per_step
 
     # -- shared helpers ------------------------------------------------------------------------------------
 
@@ -232,6 +245,15 @@ class BaseTrainer:
     def run(self) -> Path | None:
         """Train to cfg.steps (or cfg.max_minutes); returns the exported checkpoint directory on rank 0."""
         cfg = self.cfg
+        if self.step >= cfg.steps and self._exported(self.export_directory):
+            # A finished run resumed (`--resume` again): nothing to train. Its weights and config.json (which may
+            # hold scripts/evaluate.py's metrics) stay as they are; what the run left for people is drawn again.
+            if self.tensorboard:
+                self.tensorboard.close()
+            if not self.dist.is_main:
+                return None
+            self.write_pictures(self.export_directory)
+            return self.export_directory
         deadline = time.monotonic() + cfg.max_minutes * 60 if cfg.max_minutes else math.inf
         bar = tqdm(total=cfg.steps, initial=self.step, disable=not self.dist.is_main, dynamic_ncols=True, mininterval=2)
         window: dict[str, list[float]] = {}
@@ -292,10 +314,21 @@ class BaseTrainer:
 
     # -- outputs -------------------------------------------------------------------------------------------
 
+    @property
+    def export_directory(self) -> Path:
+        return Path(self.cfg.export or self.out / "model")
+
+    def _exported(self, directory: Path) -> bool:
+        """Whether `directory` holds this run's model as it is now (exported at this step from this run folder)."""
+        if not (directory / checkpoint.CONFIG_NAME).exists():
+            return False
+        training = checkpoint.read_config(directory).get("training", {})
+        return training.get("steps") == self.step and training.get("config", {}).get("out") == self.cfg.out
+
     def export(self) -> Path:
-        """Write the exported model with its samples, loss curve and card."""
+        """Write the exported model with its samples, and the pictures of its training with its card."""
         cfg = self.cfg
-        directory = Path(cfg.export or self.out / "model")
+        directory = self.export_directory
         rows = read_log(self.log_path)[-10:]
         final: dict[str, list[float]] = {}
         for row in rows:
@@ -318,9 +351,16 @@ class BaseTrainer:
             "final_losses": {k: sum(v) / len(v) for k, v in final.items()},
         }
         self.export_model(directory, training)
-        plot_losses(self.log_path, directory / "losses.png", title=f"{cfg.title or directory.name} ({cfg.family})")
-        write_model_card(directory)
+        self.write_pictures(directory)
         return directory
+
+    def write_pictures(self, directory: Path) -> None:
+        """Beside the exported model: the loss curves, the timelapse of the sample grids, and the card."""
+        title = f"{self.cfg.title or directory.name} ({self.cfg.family})"
+        plot_losses(self.log_path, directory / "losses.png", title=title)
+        timelapse = directory / "timelapse.gif"
+        write_timelapse(self.out / "samples", timelapse, last_step=self.step, images_per_step=self.images_per_step)
+        write_model_card(directory)
 
     def save_sampling_model(self, directory: Path, training: dict[str, Any], class_names: list[str]) -> None:
         """Export the EMA generator `self.g_ema` of a noise -> image family trained on the ImageDataset `self.data`."""

@@ -80,8 +80,8 @@ class GANTrainer(BaseTrainer):
         return {"g": self.g, "d": self.d, "g_ema": self.g_ema, "opt_g": self.opt_g, "opt_d": self.opt_d}
 
     @property
-    def images_seen(self) -> int:
-        return super().images_seen * self.cfg.n_critic
+    def images_per_step(self) -> int:  # each generator step follows n_critic discriminator steps
+        return super().images_per_step * self.cfg.n_critic
 
     # -- one step ------------------------------------------------------------------------------------------
 

@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
+import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
+from .. import imaging
 from ..kind import Kind, kind_of
 
 PROGRESS_KEYS = ("step", "epoch", "images_seen", "train_seconds")  # the log's bookkeeping, beside the losses
 D_OUTPUTS = {"d_real": "D(x) real", "d_fake": "D(G(z)) generated"}  # mean discriminator outputs, as logged
+SAMPLE_GRID = re.compile(r"step_(\d+)\.png")  # the grids a run saves every sample_every steps, in <out>/samples/
+# The timelapse of those grids in the checkpoint (timelapse.gif) stays under TIMELAPSE_BYTES: the first of these
+# (frames, long side in pixels) that fits. Legible frames come first: fewer frames before smaller ones.
+TIMELAPSE_BYTES = 1_500_000
+TIMELAPSE_SHAPES = ((24, 480), (24, 400), (24, 320), (16, 320), (12, 320), (12, 240), (8, 200))
+TIMELAPSE_FRAME_MS, TIMELAPSE_LAST_MS = 350, 2000  # the trained model's grid stays longest
+LABEL_STRIP = 20  # pixels above each frame's grid for its step
+
+
+@functools.cache
+def label_font() -> ImageFont.FreeTypeFont:
+    return ImageFont.load_default(size=13)
 
 
 def describe_hardware(device: torch.device) -> str:
@@ -72,6 +87,54 @@ def plot_losses(log_path: str | Path, out_path: str | Path, title: str = "") -> 
     fig.tight_layout()
     fig.savefig(out_path, dpi=110)
     plt.close(fig)
+
+
+def sample_grids(samples: Path, last_step: int) -> dict[int, Path]:
+    """The run's saved sample grids up to `last_step` (a killed run may have left later ones), by step."""
+    found = {int(m[1]): p for p in samples.glob("step_*.png") if (m := SAMPLE_GRID.fullmatch(p.name))}
+    return {step: found[step] for step in sorted(found) if step <= last_step}
+
+
+def spread(count: int, most: int) -> list[int]:
+    """At most `most` indices into `count` items, evenly spaced, the first and the last always among them."""
+    if count <= most:
+        return list(range(count))
+    return sorted({round(i * (count - 1) / (most - 1)) for i in range(most)})
+
+
+def timelapse_frame(grid: Path, label: str, side: int, width: int) -> Image.Image:
+    """One frame, `width` wide: the grid, reduced to at most `side` pixels, under a white strip with `label`."""
+    with Image.open(grid) as image:
+        image = image.convert("RGB")
+    scale = min(1.0, side / max(image.size))
+    if scale < 1:
+        image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)
+    frame = Image.new("RGB", (max(width, image.width), image.height + LABEL_STRIP), "white")
+    frame.paste(image, (0, LABEL_STRIP))
+    ImageDraw.Draw(frame).text((4, LABEL_STRIP // 2), label, fill="black", font=label_font(), anchor="lm")
+    return frame
+
+
+def write_timelapse(samples: Path, out_path: Path, *, last_step: int, images_per_step: int) -> list[int]:
+    """timelapse.gif: the run's sample grids over training (fixed noise, so the same samples in every frame),
+    evenly spaced ones ending on the last, each labelled with its step and the real images seen by then; it loops.
+    As many frames, as large, as TIMELAPSE_SHAPES and TIMELAPSE_BYTES allow (the same choice every time).
+    Returns the steps shown; without grids, writes nothing (and removes an older file, which would be of another
+    run)."""
+    grids = sample_grids(samples, last_step)
+    if not grids:
+        out_path.unlink(missing_ok=True)
+        return []
+    for most, side in TIMELAPSE_SHAPES:
+        steps = [list(grids)[i] for i in spread(len(grids), most)]
+        labels = [f"step {step:,} · {step * images_per_step:,} images" for step in steps]
+        width = max(int(label_font().getlength(label)) for label in labels) + 8  # every frame one size
+        frames = [timelapse_frame(grids[step], label, side, width) for step, label in zip(steps, labels, strict=True)]
+        gif = imaging.gif_bytes(frames, frame_ms=TIMELAPSE_FRAME_MS, bounce=False, last_ms=TIMELAPSE_LAST_MS)
+        if len(gif) <= TIMELAPSE_BYTES:
+            break
+    out_path.write_bytes(gif)
+    return steps
 
 
 def tensorboard_tag(key: str) -> str:
@@ -189,6 +252,7 @@ def write_model_card(directory: str | Path) -> None:
             ("samples.png", "Samples"),
             ("comparison.png", "Comparison on held-out data (scripts/evaluate_paired.py)"),
             ("losses.png", "Loss curves"),
+            ("timelapse.gif", "Samples over training (the same noise at evenly spaced steps)"),
         )
         if (directory / name).exists()
     ]

@@ -103,26 +103,39 @@ class ImageLab:
         """Continue the session's runs, or start new ones from the controls (`values`: component -> value)."""
         session: Session | None = values[self.session]
         if session is None or all(run.done for run in session.runs):
-            dataset = values[self.dataset]
-            if dataset not in images.available_datasets():
-                detail = f"dataset {dataset!r} is not installed; installed: {', '.join(images.available_datasets())}"
-                raise UserError("li_bad_settings", side="A", detail=detail)
-            seed = checks.seed(values[self.seed])
-            common = {
-                "dataset": dataset,
-                "batch_size": checks.integer(values[self.batch_size], "li_batch", 16, 128),
-            }
-            sides = SIDES if checks.flag(values[self.two_runs], "li_two_runs") else SIDES[:1]
-            chosen = []
-            for side in sides:
-                try:
-                    fields = {f: values[c] for f, c in zip(RUN_FIELDS, self.controls[side], strict=True)}
-                    chosen.append(ImageSettings.from_dict({**common, **fields}))
-                except ValueError as err:
-                    raise UserError("li_bad_settings", side=side, detail=str(err)) from None
-            session = Session([ImageRun(settings, seed) for settings in chosen])
+            session = Session(self.new_runs(values))
         session.playing = True
         return session, gr.Timer(active=True), gr.skip()
+
+    def new_runs(self, values: dict[Any, Any]) -> list[ImageRun]:
+        """Fresh runs from the controls (`values`: component -> value): A, and B when comparing."""
+        dataset = values[self.dataset]
+        if dataset not in images.available_datasets():
+            detail = f"dataset {dataset!r} is not installed; installed: {', '.join(images.available_datasets())}"
+            raise UserError("li_bad_settings", side="A", detail=detail)
+        seed = checks.seed(values[self.seed])
+        common = {
+            "dataset": dataset,
+            "batch_size": checks.integer(values[self.batch_size], "li_batch", 16, 128),
+        }
+        sides = SIDES if checks.flag(values[self.two_runs], "li_two_runs") else SIDES[:1]
+        chosen = []
+        for side in sides:
+            try:
+                fields = {f: values[c] for f, c in zip(RUN_FIELDS, self.controls[side], strict=True)}
+                chosen.append(ImageSettings.from_dict({**common, **fields}))
+            except ValueError as err:
+                raise UserError("li_bad_settings", side=side, detail=str(err)) from None
+        return [ImageRun(settings, seed) for settings in chosen]
+
+    @user_errors
+    def opening(self, values: dict[Any, Any], request: gr.Request) -> tuple[Any, ...]:
+        """The page opens on each run's sample grid at step 0, what its untrained G draws (a fraction of a second,
+        nothing trained, no slot taken). Play starts these very runs: the same settings and seed, the same weights."""
+        views: list[Any] = [gr.skip()] * 3 * len(SIDES)
+        for i, run in enumerate(self.new_runs(values)):
+            views[3 * i] = grid(run)
+        return (note("li_opening", request), *views)
 
     def pause(self, session: Session | None, request: gr.Request) -> tuple[Session | None, gr.Timer, str]:
         self.slots.release(slot_key(request))
@@ -258,6 +271,7 @@ class ImageLab:
         all_controls = [c for side in SIDES for c in self.controls[side]]
         inputs = {self.session, self.dataset, self.seed, self.batch_size, self.two_runs, *all_controls}
         play.click(self.play, inputs, [self.session, timer, status], **private, show_progress="hidden")
+        self.opening_event = (inputs, [status, *views])
         pause.click(self.pause, self.session, [self.session, timer, status], **private, queue=False)
         reset.click(self.reset, self.session, [self.session, timer, status, *views], **private, queue=False)
         # Every session ticks on its own; RunSlots, not Gradio's queue, bounds how many train at once.
@@ -279,7 +293,10 @@ class ImageLab:
         self.two_runs.change(lambda on: gr.Column(visible=on), self.two_runs, columns[1], **private, queue=False)
 
     def load(self, demo: gr.Blocks) -> None:
-        """Free the session's slot as soon as its tab closes (call inside `with demo:`)."""
+        """Open on the step-0 grids (where a dataset is installed: without, the tab says so and nothing trains); free
+        the session's slot as soon as its tab closes (call inside `with demo:`)."""
+        if images.available_datasets():
+            demo.load(self.opening, *self.opening_event, api_visibility="private", show_progress="hidden")
         demo.unload(self.close)
 
     @staticmethod

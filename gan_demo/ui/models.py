@@ -20,7 +20,7 @@ from .text import i18n
 
 # Where a checkpoint keeps its pictures of training (scripts/train.py writes them beside model.safetensors).
 LOSSES = "losses.png"
-TIMELAPSE = "timelapse.gif"  # sample grids over training; no shipped checkpoint has one yet
+TIMELAPSE = "timelapse.gif"  # sample grids over training (report.write_timelapse); no shipped one has it yet
 
 
 class ModelCards(Tab):
@@ -41,7 +41,7 @@ class ModelCards(Tab):
             return "", "", "", None, None, ""
         folder = self.registry.directory(name)
         readme = folder / "README.md"
-        losses, timelapse = folder / LOSSES, folder / TIMELAPSE
+        losses, timelapse = self.pictures(name)
         missing = [f"`{p.name}`" for p in (losses, timelapse) if not p.exists()]
         return (
             demote_headings(readme.read_text(encoding="utf-8") if readme.exists() else f"# {name}"),
@@ -52,7 +52,15 @@ class ModelCards(Tab):
             ", ".join(missing),
         )
 
+    def pictures(self, name: str) -> tuple[Path, Path]:
+        """Model `name`'s loss curve and timelapse (either may be missing)."""
+        folder = self.registry.directory(name)
+        return folder / LOSSES, folder / TIMELAPSE
+
     def build(self) -> None:
+        # Gradio serves files from the working and temporary folders only; a checkpoint elsewhere (GAN_DEMO_MODELS,
+        # the Hub's cache) has its pictures served from where they are: these files, not their folder's weights.
+        gr.set_static_paths([path for name in self.names for path in self.pictures(name) if path.exists()])
         gr.Markdown(i18n("models_explain"))
         model = widgets.model_dropdown(self.registry, self.names)
         with gr.Row():
@@ -63,8 +71,12 @@ class ModelCards(Tab):
                 metrics = gr.Markdown(elem_id="model-metrics")
                 gr.Markdown(i18n("models_command"))
                 command = gr.Code(language="shell", show_label=False, elem_id="model-command")
-                losses = gr.Image(label=i18n("models_losses"), type="filepath", interactive=False)
-                timelapse = gr.Image(label=i18n("models_timelapse"), type="filepath", interactive=False)
+                losses = gr.Image(
+                    label=i18n("models_losses"), type="filepath", interactive=False, elem_id="model-losses"
+                )
+                timelapse = gr.Image(
+                    label=i18n("models_timelapse"), type="filepath", interactive=False, elem_id="model-timelapse"
+                )
                 gr.Markdown(i18n("models_missing_info"))
                 missing = gr.Markdown(elem_id="model-missing")
         self.inputs, self.outputs = [model], [readme, metrics, command, losses, timelapse, missing]

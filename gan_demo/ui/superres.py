@@ -13,7 +13,6 @@ from typing import Any
 
 import gradio as gr
 import numpy as np
-from gradio.context import Context
 from PIL import Image
 from torch import nn
 
@@ -203,8 +202,6 @@ class SuperResolutionTab(Tab):
         return list(dict.fromkeys(found))
 
     def build(self) -> None:
-        self.tab = Context.block  # the gr.Tab being built: it opens on a result when first shown
-        self.opened = gr.State(False)
         gr.Markdown(i18n("superres_explain"))
         if not self.names:
             gr.Markdown(i18n("sr_none"))
@@ -253,23 +250,12 @@ class SuperResolutionTab(Tab):
         if examples:
             gallery.load_input_event.then(self.super_resolve, self.inputs, self.outputs, api_visibility="private")
 
-    @slow  # a whole super-resolution: it must not hold a quick click's place
-    def open_once(
-        self, opened: bool, image: str | None, model: str, alpha: float, known_answer: bool, request: gr.Request
-    ) -> tuple[Any, ...]:
-        """The first time the tab is shown: its first example, enlarged; afterwards nothing changes."""
-        if opened:
-            return True, gr.skip(), gr.skip(), gr.skip()
-        return True, *self.super_resolve(image, model, alpha, known_answer, request=request)
-
     def load(self, demo: gr.Blocks) -> None:
-        """Open on the first example, enlarged, when the tab is first shown: not on page load, where its second of
-        CPU would slow every visitor's page. The visitor's own upload or click cancels it, so that a late opening
-        result never replaces theirs."""
-        if self.opens_on_result and isinstance(self.tab, gr.Tab):
-            opening = self.tab.select(
-                self.open_once, [self.opened, *self.inputs], [self.opened, *self.outputs], api_visibility="private"
-            )
+        """Open on the first example, enlarged, on page load: in the slow lane like every enlargement, and computed
+        once for a room opening the page together (the request is the same for every visitor: @remembered). The
+        visitor's own upload or click cancels it, so that a late opening result never replaces theirs."""
+        if self.opens_on_result:
+            opening = demo.load(self.super_resolve, self.inputs, self.outputs, api_visibility="private")
             for action in self.actions:
                 action(None, None, None, cancels=[opening], api_visibility="private", queue=False)
 

@@ -48,8 +48,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "models_losses": ("Losses during training", "训练过程中的损失"),
     "models_timelapse": ("Samples over training (timelapse)", "训练过程中的样本（延时动画）"),
     "models_missing_info": (
-        "Not saved by this checkpoint's training (the shipped ones predate timelapses):",
-        "该检查点的训练没有保存（随附的检查点早于延时动画功能）：",
+        "Not saved by this checkpoint's training (the shipped ones predate timelapses; for a run folder that kept its "
+        "`samples/`, `python scripts/train.py --config <recipe.json> --resume` draws it without training):",
+        "该检查点的训练没有保存（随附的检查点早于延时动画功能；若运行目录保留了 `samples/`，"
+        "`python scripts/train.py --config <recipe.json> --resume` 无需训练即可生成）：",
     ),
     "tab_sample": ("Random sampling", "随机采样"),
     "tab_interpolate": ("Latent interpolation", "潜在空间插值"),
@@ -1093,6 +1095,10 @@ ERRORS |= {
 }
 NOTES |= {
     "li_idle": ("Press **Play** to start training.", "按**播放**开始训练。"),
+    "li_opening": (
+        "Step 0: what each generator draws before any training. Press **Play** to watch it learn.",
+        "第 0 步：训练开始之前每个生成器画出的样子。按**播放**看它学习。",
+    ),
     "li_run_status": (
         "**Run {side}**: step {step} of {max_steps}, {seconds:.0f} s of {max_seconds:.0f} s of training, {rate:.1f} steps/s.",
         "**运行 {side}**：第 {step} 步（上限 {max_steps}），已训练 {seconds:.0f} 秒（上限 {max_seconds:.0f} 秒），每秒 {rate:.1f} 步。",

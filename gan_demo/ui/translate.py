@@ -32,13 +32,14 @@ DISPLAY_SIDE = 256  # outputs are enlarged (nearest neighbour, whole factor) to 
 CANVAS_SIDE = 512
 INK = 128  # a pixel of a cleaned drawing darker than this is a line
 # Gradio's sketchpad starts with no tool chosen ("select the draw tool to start"): choose its brush, so that a
-# drag on the canvas draws at once. The first tool button is the brush; "highlight" marks the chosen one.
+# drag on the canvas draws at once. The first tool button is the brush; "highlight" marks the chosen one. The
+# sketchpad mounts late while a busy server answers the page's opening events: keep looking for up to 30 s.
 PICK_BRUSH_JS = """() => {
     let tries = 0;
     const pick = () => {
         const brush = document.querySelector('#tr-sketch button.quite-round');
         if (brush) { if (!brush.classList.contains('highlight')) brush.click(); }
-        else if (++tries < 40) setTimeout(pick, 100);
+        else if (++tries < 300) setTimeout(pick, 100);
     };
     setTimeout(pick, 100);
 }"""
