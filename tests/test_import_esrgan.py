@@ -144,8 +144,8 @@ def test_super_resolution_tab_runs_it_with_alpha_off_and_a_time_estimate(tmp_pat
     def progress(fraction: float, desc: str) -> None:
         said.append(desc)
 
-    for _ in range(2):
-        pair, png, notes = tab.super_resolve(str(tmp_path / "photo.png"), "realesrgan-x2", 0.7, False, None, progress)
+    for alpha in (0.7, 0.6):  # two requests (the same one twice would be answered from the first: @remembered)
+        pair, png, notes = tab.super_resolve(str(tmp_path / "photo.png"), "realesrgan-x2", alpha, False, None, progress)
     assert Image.open(pair[1]).size == Image.open(png).size == (94, 66)
     assert "α has no effect: realesrgan-x2 has no PSNR-oriented base model" in notes
     assert tab.expected.known("realesrgan-x2")  # timed on a 48 px probe before the first request
