@@ -248,6 +248,13 @@ def client(server: str, downloads: Path) -> Client:
     return make_client(server, downloads)
 
 
+@pytest.fixture(scope="session")
+def recomputing_client(server: str, downloads: Path) -> Client:
+    """A client whose requests the server computes afresh: it asks in Chinese, and the app remembers answers per
+    language (serving.remembered), so comparing its images with `client`'s compares two computations."""
+    return make_client(server, downloads, headers=ZH)
+
+
 def call(client: Client, api_name: str, *args: Any, **kwargs: Any) -> Any:
     """One request through gradio_client, waiting at most CALL_TIMEOUT_S."""
     return client.submit(*args, api_name=api_name, **kwargs).result(timeout=CALL_TIMEOUT_S)

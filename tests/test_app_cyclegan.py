@@ -76,10 +76,12 @@ def test_uploads_of_any_shape_and_transparency(client: Client, files: dict[str, 
     assert pixels(translated).shape == (DISPLAY, DISPLAY, 3)
 
 
-def test_concurrent_requests_match_sequential_ones(server: str, downloads: Path, files: dict[str, str]) -> None:
+def test_concurrent_requests_match_sequential_ones(
+    server: str, downloads: Path, files: dict[str, str], recomputing_client: Client
+) -> None:
     inputs = [(files["photo"], "AtoB"), (files["wide"], "BtoA"), (files["example_a"], "AtoB"), (files["rgba"], "BtoA")]
     results = concurrently(server, downloads, [lambda client, i=i: run(client, *inputs[i]) for i in range(len(inputs))])
-    alone_client = make_client(server, downloads)
+    alone_client = recomputing_client
     for i, (path, direction) in enumerate(inputs):
         alone = run(alone_client, path, direction)
         for a, b in zip(results[i][:2], alone[:2], strict=True):

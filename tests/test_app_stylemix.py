@@ -117,16 +117,16 @@ def test_grid_has_a_cell_per_row_and_column_seed(client: Client, n_rows: int, n_
     assert f"Row seeds: {', '.join(str(10 + i) for i in range(n_rows))}" in caption
 
 
-def test_same_inputs_give_the_same_png_bytes(client: Client) -> None:
+def test_same_inputs_give_the_same_png_bytes(client: Client, recomputing_client: Client) -> None:
     for noise in ("random", "const", "none"):
         first, _ = style_mix(client, "7, 8", "9, 10", "middle", truncation=0.7, noise=noise)
-        again, _ = style_mix(client, "7, 8", "9, 10", "middle", truncation=0.7, noise=noise)
+        again, _ = style_mix(recomputing_client, "7, 8", "9, 10", "middle", truncation=0.7, noise=noise)
         assert Path(first).read_bytes() == Path(again).read_bytes(), noise
     other, _ = style_mix(client, "7, 8", "9, 11", "middle", truncation=0.7)
     assert not np.array_equal(pixels(first), pixels(other))
 
 
-def test_concurrent_requests_match_sequential_ones(server: str, downloads: Path) -> None:
+def test_concurrent_requests_match_sequential_ones(server: str, downloads: Path, recomputing_client: Client) -> None:
     requests = [
         ("1, 2", "3, 4", "coarse", "random"),
         ("5", "6, 7, 8", "middle", "const"),
@@ -138,11 +138,9 @@ def test_concurrent_requests_match_sequential_ones(server: str, downloads: Path)
         return style_mix(client, rows, columns, layers, 1, 4, 0.8, noise)
 
     results = concurrently(server, downloads, [partial(mix, *request) for request in requests])
-    alone = make_client(server, downloads)
     for i, request in enumerate(requests):
-        grid, caption = mix(*request, alone)
+        grid, _ = mix(*request, recomputing_client)  # its caption is in Chinese
         assert Path(results[i][0]).read_bytes() == Path(grid).read_bytes()
-        assert results[i][1] == caption
 
 
 # -- what the grid means -----------------------------------------------------------------------------------------

@@ -121,11 +121,13 @@ def test_picture_is_turned_into_edges_first(client: Client, files: dict[str, str
     assert "Edges were extracted" in notes and "padded with white" in notes  # 120 x 90: not square
 
 
-def test_concurrent_requests_match_sequential_ones(server: str, downloads: Path, files: dict[str, str]) -> None:
+def test_concurrent_requests_match_sequential_ones(
+    server: str, downloads: Path, files: dict[str, str], recomputing_client: Client
+) -> None:
     inputs = [files[k] for k in ("drawing", "drawing2", "rgba", "wide")]
     requests = [partial(translate_sketch, path=path) for path in inputs]
     results = concurrently(server, downloads, requests, timeout_s=240)
-    alone = make_client(server, downloads)
+    alone = recomputing_client
     for i, path in enumerate(inputs):
         expected = translate_sketch(alone, path)
         for a, b in zip(results[i][:3], expected[:3], strict=True):
