@@ -7,8 +7,6 @@ see docs/api.md.
 from __future__ import annotations
 
 import hashlib
-import tempfile
-import time
 from pathlib import Path
 
 import gradio as gr
@@ -19,12 +17,10 @@ from ..errors import UserError
 from ..kind import Kind
 from . import checks, widgets
 from .sample import UnconditionalTab
-from .serving import remembered
+from .serving import remembered, results_folder
 from .text import i18n, user_errors
 
 MAX_FRAMES = 48
-GIF_DIR = Path(tempfile.gettempdir()) / "gan_demo_gifs"
-GIF_TTL_S = 3600  # GIFs older than this are removed
 
 
 class InterpolateTab(UnconditionalTab):
@@ -99,11 +95,7 @@ class InterpolateTab(UnconditionalTab):
 
 
 def _store_gif(gif: bytes) -> Path:
-    """Write the GIF where Gradio can serve it; files older than GIF_TTL_S are removed."""
-    GIF_DIR.mkdir(exist_ok=True)
-    for old in GIF_DIR.glob("*.gif"):
-        if time.time() - old.stat().st_mtime > GIF_TTL_S:
-            old.unlink(missing_ok=True)
-    path = GIF_DIR / f"{hashlib.sha1(gif).hexdigest()}.gif"  # same request, same file
+    """Write the GIF where Gradio can serve it (serving's sweeper removes it later)."""
+    path = results_folder() / f"{hashlib.sha1(gif).hexdigest()}.gif"  # same request, same file
     path.write_bytes(gif)
     return path

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import math
 import re
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ import gradio as gr
 
 from ..checkpoint import ModelRegistry
 from . import widgets
+from .serving import results_folder
 from .tab import Tab
 from .text import i18n
 
@@ -47,8 +50,8 @@ class ModelCards(Tab):
             demote_headings(readme.read_text(encoding="utf-8") if readme.exists() else f"# {name}"),
             metrics_table(self.registry.config(name).get("metrics", {})),
             training_command(folder, self.registry.config(name)),
-            str(losses) if losses.exists() else None,
-            str(timelapse) if timelapse.exists() else None,
+            _servable(losses),
+            _servable(timelapse),
             ", ".join(missing),
         )
 
@@ -58,9 +61,6 @@ class ModelCards(Tab):
         return folder / LOSSES, folder / TIMELAPSE
 
     def build(self) -> None:
-        # Gradio serves files from the working and temporary folders only; a checkpoint elsewhere (GAN_DEMO_MODELS,
-        # the Hub's cache) has its pictures served from where they are: these files, not their folder's weights.
-        gr.set_static_paths([path for name in self.names for path in self.pictures(name) if path.exists()])
         gr.Markdown(i18n("models_explain"))
         model = widgets.model_dropdown(self.registry, self.names)
         with gr.Row():
@@ -113,3 +113,14 @@ def demote_headings(markdown: str) -> str:
     parts = markdown.split("```")
     parts[::2] = [re.sub(r"^(#{1,4}) ", r"##\1 ", part, flags=re.MULTILINE) for part in parts[::2]]
     return "```".join(parts)
+
+
+def _servable(picture: Path) -> str | None:
+    """A copy of `picture` in the app's result folder, or None if it is missing. Gradio serves files from the working
+    and temporary folders only, and a checkpoint may live elsewhere (GAN_DEMO_MODELS, the Hub's cache). Not
+    gr.set_static_paths: Gradio then checks every file of every answer against each static path (two
+    Path.resolve each, on its event loop), which cost every click of a workshop."""
+    if not picture.exists():
+        return None
+    folder = Path(tempfile.mkdtemp(dir=results_folder()))
+    return shutil.copy2(picture, folder / f"{picture.parent.name}-{picture.name}")

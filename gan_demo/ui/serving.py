@@ -239,6 +239,12 @@ def _size(entry: Path) -> int:
     return entry.stat().st_size
 
 
+def results_folder() -> Path:
+    """RESULT_DIR, created if needed: where handlers write files for the page (swept)."""
+    RESULT_DIR.mkdir(exist_ok=True)
+    return RESULT_DIR
+
+
 def sweep(folder: Path, ttl_s: float, max_bytes: int | None = None, now: float | None = None) -> int:
     """Removes the entries of `folder` older than `ttl_s` seconds, then the oldest ones until the rest take at most
     `max_bytes`; returns how many were removed."""

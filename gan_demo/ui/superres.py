@@ -21,7 +21,7 @@ from ..checkpoint import LoadedModel, ModelRegistry
 from ..errors import UserError
 from ..kind import Kind
 from . import checks, widgets
-from .serving import RESULT_DIR, Abandoned, abandoned, remembered, slow
+from .serving import Abandoned, abandoned, remembered, results_folder, slow
 from .tab import Tab
 from .text import i18n, note, user_errors
 from .timing import ExpectedTime, time_left
@@ -138,7 +138,7 @@ class SuperResolutionTab(Tab):
 
         text = self._notes(network, decoded, result, output, [model_note], seconds, request)
         blended = self.base_model(loaded.name) is not None
-        folder = Path(tempfile.mkdtemp(dir=_results()))  # a folder per request: the files keep readable names
+        folder = Path(tempfile.mkdtemp(dir=results_folder()))  # a folder per request: the files keep readable names
         png = _store(output, folder / _result_name(image, network.scale, loaded.name, a if blended else None))
         shown = [
             _store(_for_display(img), folder / f"{side}{_shown_suffix(img)}")
@@ -273,11 +273,6 @@ def _result_name(source: object, scale: int, model: str, alpha: float | None) ->
     stem = re.sub(r"[^\w.-]+", "_", stem)[:60] or "image"
     blend = f"_alpha{alpha:.2f}" if alpha is not None and alpha != 1.0 else ""
     return f"{stem}_x{scale}_{model}{blend}.png"
-
-
-def _results() -> Path:
-    RESULT_DIR.mkdir(exist_ok=True)
-    return RESULT_DIR
 
 
 def _shown_suffix(image: Image.Image) -> str:
