@@ -44,7 +44,8 @@ from gan_demo.data import load_dataset, to_model_range  # noqa: E402
 from gan_demo.device import pick_device  # noqa: E402
 from gan_demo.training.report import write_model_card  # noqa: E402
 
-FLOOR_TRAIN_IMAGES = 10_000  # as many as the test split, so the floor is an FD at the same sample size
+FLOOR_TRAIN_IMAGES = 10_000  # as many as the test split; fewer with --num-samples, so the floor is an FD at the same
+# sample size as the models' (FD is biased upwards at small sizes)
 FLOOR_SEED = 0
 SAMPLE_SEED_OFFSET = 0  # generated image i comes from seed SAMPLE_SEED_OFFSET + i
 INCEPTION_BATCH = 50  # 299x299 inputs: keep a batch's activations to a few GB
@@ -188,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     train = load_dataset(dataset, split="train")
     test = load_dataset(dataset, split="test")
     test_images = to_model_range(test.images)
-    subset = torch.randperm(len(train), generator=torch.Generator().manual_seed(FLOOR_SEED))[:FLOOR_TRAIN_IMAGES]
+    subset = torch.randperm(len(train), generator=torch.Generator().manual_seed(FLOOR_SEED))
+    subset = subset[: min(FLOOR_TRAIN_IMAGES, args.num_samples)]
     train_images = to_model_range(train.images[subset])
 
     log(f"classifier features of {len(train_images):,} train and {len(test_images):,} test images ...")
