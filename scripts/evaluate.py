@@ -44,7 +44,8 @@ from gan_demo.data import load_dataset, to_model_range  # noqa: E402
 from gan_demo.device import pick_device  # noqa: E402
 from gan_demo.training.report import write_model_card  # noqa: E402
 
-FLOOR_TRAIN_IMAGES = 10_000  # as many as the test split, so the floor is an FD at the same sample size
+FLOOR_TRAIN_IMAGES = 10_000  # as many as the test split; fewer with --num-samples, so the floor is an FD at the same
+# sample size as the models' (FD is biased upwards at small sizes)
 FLOOR_SEED = 0
 SAMPLE_SEED_OFFSET = 0  # generated image i comes from seed SAMPLE_SEED_OFFSET + i
 INCEPTION_BATCH = 50  # 299x299 inputs: keep a batch's activations to a few GB
@@ -61,7 +62,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--num-samples", type=int, default=10_000, help="generated images per model")
     parser.add_argument("--update-cards", action="store_true", help="write metrics into config.json and README.md")
     parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: the best available)")
+    parser.add_argument(
+        "--no-swd", action="store_true", help="skip the SWD, most of the time: quick FD curves during training"
+    )
     args = parser.parse_args(argv)
+    if args.no_swd and args.update_cards:
+        parser.error("--update-cards writes the SWD too: leave out --no-swd")
     if args.num_samples < 2:
         parser.error("--num-samples must be at least 2 (a covariance needs two samples)")
     return args
@@ -157,12 +163,15 @@ def markdown_table(results: dict[str, dict[str, Any]], floor: float, inception_n
     return "\n".join(lines)
 
 
-def per_class_table(results: dict[str, dict[str, Any]]) -> str | None:
+def per_class_table(results: dict[str, dict[str, Any]], real: dict[str, float]) -> str | None:
+    """Per-class fidelity of the conditional models beside `real`, the classifier's accuracy per class on the
+    test images: no generator is expected to beat its own classifier by much on a class it confuses."""
     conditional = {
         name: r["class_fidelity_per_class"] for name, r in results.items() if "class_fidelity_per_class" in r
     }
     if not conditional:
         return None
+    conditional = {"test images (classifier accuracy)": real, **conditional}
     classes = list(next(iter(conditional.values())))
     lines = ["| class | " + " | ".join(conditional) + " |", "|---|" + "---:|" * len(conditional)]
     for c in classes:
@@ -188,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     train = load_dataset(dataset, split="train")
     test = load_dataset(dataset, split="test")
     test_images = to_model_range(test.images)
-    subset = torch.randperm(len(train), generator=torch.Generator().manual_seed(FLOOR_SEED))[:FLOOR_TRAIN_IMAGES]
+    subset = torch.randperm(len(train), generator=torch.Generator().manual_seed(FLOOR_SEED))
+    subset = subset[: min(FLOOR_TRAIN_IMAGES, args.num_samples)]
     train_images = to_model_range(train.images[subset])
 
     log(f"classifier features of {len(train_images):,} train and {len(test_images):,} test images ...")
@@ -230,9 +240,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     t0 = time.monotonic()
     count = min(args.num_samples, len(train_images), len(test_images))
-    log(f"SWD of {len(samples)} models, the floor and blurred real images against {count:,} test images ...")
-    swd = evaluation.swd_against_real(test_images[:count], samples, train_images[:count], seed=SWD_SEED)
-    log(f"SWD: done in {time.monotonic() - t0:.0f} s")
+    if not args.no_swd:
+        log(f"SWD of {len(samples)} models, the floor and blurred real images against {count:,} test images ...")
+        swd = evaluation.swd_against_real(test_images[:count], samples, train_images[:count], seed=SWD_SEED)
+        log(f"SWD: done in {time.monotonic() - t0:.0f} s")
     if args.update_cards:
         for name, directory in directories.items():
             config = read_config(directory)
@@ -252,13 +263,15 @@ def main(argv: list[str] | None = None) -> int:
         print("(FD is biased upwards at small sample sizes: compare models at the same --num-samples.)")
     print()
     print(markdown_table(results, floor, inception_note))
-    print(
-        f"\nSWD x 10^3 (Karras et al. 2018): 7x7 neighbourhoods of the Laplacian pyramid levels, {count:,} images vs "
-        f"the first {count:,} test images; floor: {count:,} real train images; blurred real: those halved and "
-        "enlarged back (bilinear).\n"
-    )
-    print(evaluation.swd_table(swd))
-    per_class = per_class_table(results)
+    if not args.no_swd:
+        print(
+            f"\nSWD x 10^3 (Karras et al. 2018): 7x7 neighbourhoods of the Laplacian pyramid levels, {count:,} images "
+            f"vs the first {count:,} test images; floor: {count:,} real train images; blurred real: those halved and "
+            "enlarged back (bilinear).\n"
+        )
+        print(evaluation.swd_table(swd))
+    real_per_class = evaluation.per_class_fidelity(classifier, test_images, test.labels, len(test.class_names))
+    per_class = per_class_table(results, dict(zip(test.class_names, real_per_class, strict=True)))
     if per_class:
         print("\nClass fidelity per class:\n")
         print(per_class)

@@ -27,7 +27,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gan_demo.training import train  # noqa: E402
 from gan_demo.training.base import TrainingDiverged  # noqa: E402
-from gan_demo.training.config import FAMILIES, FAMILY_FIELDS, TrainConfig, family_defaults_text  # noqa: E402
+from gan_demo.training.config import (  # noqa: E402
+    D_NORMS,
+    FAMILIES,
+    FAMILY_FIELDS,
+    TrainConfig,
+    family_defaults_text,
+)
 from gan_demo.training.options import options_parser, parse_options  # noqa: E402
 
 HELP = {
@@ -79,6 +85,8 @@ HELP = {
     "g_channels": "generator width at the last layer before the image (doubles at every halving); srgan: its width; "
     "stylegan: the width at full resolution",
     "d_channels": "discriminator width at its first layer (doubles at every halving)",
+    "d_norm": "dcgan, wgan-gp, cgan: the discriminator's normalisation: batch (DCGAN's), spectral (Miyato et al. "
+    "2018) or none (the WGAN-GP critic's); the other families keep their own",
     "ema_decay": "decay of the exponential moving average of generator weights that is exported",
     "seed": "seeds weights, batches and noise: the same seed and hardware give the same run",
     "device": "cpu, cuda, cuda:1, mps; unset: CUDA if available, else Apple MPS, else the CPU",
@@ -93,7 +101,7 @@ def parser() -> argparse.ArgumentParser:
         TrainConfig,
         __doc__,
         HELP,
-        choices={"family": FAMILIES},
+        choices={"family": FAMILIES, "d_norm": D_NORMS},
         default_text=lambda name: family_defaults_text(name) if name in FAMILY_FIELDS else None,
     )
 

@@ -83,3 +83,11 @@ def test_a_resumed_run_refuses_a_recipe_that_changes_what_it_trains(tmp_path: Pa
     recipe.write_text(json.dumps({**options, "g_channels": 8}))
     with pytest.raises(ValueError, match="g_channels differ"):
         train_script.main(["--config", str(recipe), "--steps", "4", "--resume"])
+
+
+def test_the_discriminator_norm_is_checked_against_the_family() -> None:
+    assert TrainConfig(family="wgan-gp", d_norm="spectral").d_norm == "spectral"
+    with pytest.raises(ValueError, match="wgan-gp's critic cannot use batch norm"):
+        TrainConfig(family="wgan-gp", d_norm="batch")
+    with pytest.raises(ValueError, match="d_norm must be one of batch, spectral, none, got 'layer'"):
+        TrainConfig(family="dcgan", d_norm="layer")

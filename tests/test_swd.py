@@ -129,3 +129,31 @@ def test_evaluate_script_prints_and_records_the_swd(
     assert metrics["swd_x1e3"]["average"] > metrics["swd_x1e3_floor"]["average"] > 0
     assert metrics["swd_x1e3_blurred_real"]["28 px"] > metrics["swd_x1e3_floor"]["28 px"]
     assert "- swd_x1e3: 28 px " in (directory / "README.md").read_text()
+
+
+def test_evaluate_script_without_the_swd_gives_quick_fds_with_a_floor_at_the_same_count(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--no-swd (FD curves during training): the FD table only, its floor from as many real images as samples,
+    and a conditional model's per-class fidelity beside the classifier's own accuracy on the test images."""
+
+    def offline(*args: object, **kwargs: object) -> None:
+        raise evaluation.InceptionUnavailable("offline in the tests")
+
+    monkeypatch.setattr(evaluation, "load_inception", offline)
+    torch.manual_seed(0)
+    generator = DCGANGenerator(latent_dim=8, base_channels=4, num_classes=10).eval()
+    directory = tmp_path / "checkpoints" / "tiny-cgan"
+    classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+    save_model(generator, directory, task="sample", dataset="fashion-mnist", image_size=28, image_channels=1,
+               class_names=classes)  # fmt: skip
+    argv = ["--checkpoints", str(directory.parent), "--num-samples", "30", "--no-swd", "--device", "cpu"]
+    assert evaluate.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "floor: 30 real train images vs the same test images" in out
+    assert "| tiny-cgan |" in out and "SWD" not in out
+    assert "| class | test images (classifier accuracy) | tiny-cgan |" in out
+    shirt = next(line for line in out.splitlines() if line.startswith("| Shirt |"))
+    assert 0.3 < float(shirt.split("|")[2].strip().rstrip("%")) / 100 < 0.95  # the classifier's hardest class
+    with pytest.raises(SystemExit):
+        evaluate.main([*argv, "--update-cards"])

@@ -48,10 +48,11 @@ def test_log_has_losses_and_discriminator_outputs(tiny_checkpoints: Path) -> Non
     assert 0 <= rows[0]["d_real"] <= 1
 
 
-def test_resumed_run_continues_exactly_like_an_uninterrupted_one(tmp_path: Path) -> None:
-    straight = run_train(tmp_path / "a", "dcgan", steps=4)
-    run_train(tmp_path / "b", "dcgan", steps=2)
-    resumed = run_train(tmp_path / "b", "dcgan", "--resume", steps=4)
+@pytest.mark.parametrize("d_norm", ["batch", "spectral"])
+def test_resumed_run_continues_exactly_like_an_uninterrupted_one(tmp_path: Path, d_norm: str) -> None:
+    straight = run_train(tmp_path / "a", "dcgan", "--d-norm", d_norm, steps=4)
+    run_train(tmp_path / "b", "dcgan", "--d-norm", d_norm, steps=2)
+    resumed = run_train(tmp_path / "b", "dcgan", "--d-norm", d_norm, "--resume", steps=4)
     state = load_state(tmp_path / "b" / "run-dcgan" / "state.pt")
     assert state["step"] == 4 and len(state["commands"]) == 2
     a, _ = load_model(straight)

@@ -21,12 +21,15 @@ class ProjectionDiscriminator(DCGANDiscriminator):
         image_channels: int = 1,
         base_channels: int = 64,
         num_classes: int = 10,
+        norm: str = "batch",
     ) -> None:
-        super().__init__(image_size=image_size, image_channels=image_channels, base_channels=base_channels)
+        super().__init__(image_size=image_size, image_channels=image_channels, base_channels=base_channels, norm=norm)
         flat = self.head.in_features
         self.class_embed = nn.Embedding(num_classes, flat)
         self.classifier = nn.Linear(flat, num_classes)
         nn.init.normal_(self.class_embed.weight, std=0.02)
+        if self.spectral:  # the projection and class heads too, as in Miyato & Koyama
+            self.apply_spectral_norm()
 
     def forward_with_classes(self, images: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Returns (real/fake logits (B,), class logits (B, num_classes))."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn.utils import parametrize
+from torch.nn.utils.parametrizations import spectral_norm
 
 from .config_mixin import ConfigMixin
 from .layers import ConditionalBatchNorm2d
@@ -77,8 +79,12 @@ class DCGANDiscriminator(ConfigMixin, nn.Module):
     """image (B, C, H, W) -> real/fake logit (B,).
 
     `norm="batch"` is the DCGAN discriminator; `norm="none"` is the WGAN-GP critic,
-    which must not use batch norm because the gradient penalty is per sample.
+    which must not use batch norm because the gradient penalty is per sample;
+    `norm="spectral"` divides every weight by its largest singular value (Miyato et
+    al. 2018), keeping D about 1-Lipschitz without batch statistics.
     """
+
+    NORMS = ("batch", "none", "spectral")
 
     def __init__(
         self,
@@ -89,14 +95,14 @@ class DCGANDiscriminator(ConfigMixin, nn.Module):
         norm: str = "batch",
     ) -> None:
         super().__init__()
-        if norm not in ("batch", "none"):
-            raise ValueError(f"norm must be 'batch' or 'none', got {norm!r}")
+        if norm not in self.NORMS:
+            raise ValueError(f"norm must be one of {', '.join(self.NORMS)}, got {norm!r}")
         sizes = resolution_ladder(image_size)
         n_down = len(sizes) - 1
         layers: list[nn.Module] = [nn.Conv2d(image_channels, base_channels, 4, 2, 1), nn.LeakyReLU(0.2)]
         width = base_channels
         for _ in range(n_down - 1):  # (B, W, S, S) -> (B, 2W, S/2, S/2)
-            layers.append(nn.Conv2d(width, width * 2, 4, 2, 1, bias=norm == "none"))
+            layers.append(nn.Conv2d(width, width * 2, 4, 2, 1, bias=norm != "batch"))
             if norm == "batch":
                 layers.append(nn.BatchNorm2d(width * 2))
             layers.append(nn.LeakyReLU(0.2))
@@ -105,6 +111,15 @@ class DCGANDiscriminator(ConfigMixin, nn.Module):
         self.feature_dim = width
         self.base_size = sizes[0]
         self.head = nn.Linear(width * sizes[0] ** 2, 1)
+        self.spectral = norm == "spectral"
+        if self.spectral:
+            self.apply_spectral_norm()
+
+    def apply_spectral_norm(self) -> None:
+        """Spectral norm on every weighted layer (a subclass calls it again after adding its own)."""
+        for module in self.modules():
+            if isinstance(module, (nn.Conv2d, nn.Linear, nn.Embedding)) and not parametrize.is_parametrized(module):
+                spectral_norm(module)
 
     def embed(self, images: torch.Tensor) -> torch.Tensor:
         """Flattened features before the head: (B, C, H, W) -> (B, F)."""

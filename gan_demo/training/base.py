@@ -23,6 +23,7 @@ from typing import Any
 import torch
 import torch.distributed as dist
 from torch import nn
+from torch.nn.utils import parametrize
 from tqdm import tqdm
 
 from .. import checkpoint
@@ -107,7 +108,10 @@ def resolve_precision(precision: str, device: torch.device) -> torch.dtype | Non
 
 def init_weights(module: nn.Module, generator: torch.Generator | None = None) -> None:
     """DCGAN's and pix2pix's initialisation: N(0, 0.02) convolutions, N(1, 0.02) batch-norm scales
-    (drawn from `generator` when given, e.g. `model.apply(partial(init_weights, generator=g))`)."""
+    (drawn from `generator` when given, e.g. `model.apply(partial(init_weights, generator=g))`). Spectrally
+    normalised layers keep PyTorch's initialisation: their weights' scale is divided away."""
+    if parametrize.is_parametrized(module):
+        return
     if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
         nn.init.normal_(module.weight, 0.0, 0.02, generator=generator)
         if module.bias is not None:

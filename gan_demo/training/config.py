@@ -10,7 +10,9 @@ FAMILIES = ("dcgan", "wgan-gp", "cgan", "pix2pix", "srgan", "stylegan", "cyclega
 _ADAM_GAN = {"lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999, "n_critic": 1}
 _NOISE = {
     "image_size": 32, "latent_dim": 100, "g_channels": 32, "g_max_channels": 128, "adv_weight": 1.0, "g_blocks": 8,
+    "d_norm": "batch",
 }  # fmt: skip
+D_NORMS = ("batch", "spectral", "none")  # dcgan, wgan-gp, cgan: the discriminator's normalisation
 # The one source of the fields that depend on the family (TrainConfig leaves them None): every family sets every
 # one of FAMILY_FIELDS. Literature defaults: DCGAN (Radford et al.), WGAN-GP (Gulrajani et al., Algorithm 1),
 # pix2pix (Isola et al.), SRGAN (Ledig et al.; Adam with beta1 0.9) with pix2pix-sized batches for a CPU,
@@ -19,7 +21,7 @@ FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
     "dcgan": {**_NOISE, **_ADAM_GAN, "dataset": "fashion-mnist", "batch_size": 128},
     "cgan": {**_NOISE, **_ADAM_GAN, "dataset": "fashion-mnist", "batch_size": 128},
     "wgan-gp": {
-        **_NOISE, "lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.0, "beta2": 0.9, "n_critic": 5,
+        **_NOISE, "lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.0, "beta2": 0.9, "n_critic": 5, "d_norm": "none",
         "dataset": "fashion-mnist", "batch_size": 128,
     },
     "pix2pix": {**_NOISE, **_ADAM_GAN, "dataset": "avatars", "batch_size": 16, "image_size": 128},
@@ -41,7 +43,7 @@ FAMILY_FIELDS = tuple(FAMILY_DEFAULTS["dcgan"])
 # Fields that must match when a run is resumed; the rest (steps, intervals, rates) may change.
 RUN_IDENTITY = (
     "family", "dataset", "image_size", "channels", "latent_dim", "g_channels", "d_channels", "batch_size",
-    "g_blocks", "g_max_channels", "scale", "init_from", "mapping_layers", "pool_size",
+    "g_blocks", "g_max_channels", "scale", "init_from", "mapping_layers", "pool_size", "d_norm",
 )  # fmt: skip
 
 
@@ -61,6 +63,7 @@ class TrainConfig:
     latent_dim: int | None = None
     g_channels: int | None = None
     d_channels: int = 64
+    d_norm: str | None = None  # dcgan, wgan-gp, cgan: one of D_NORMS
     g_blocks: int | None = None  # srgan (default 8), cyclegan (default 6): residual blocks
     g_max_channels: int | None = None  # pix2pix: the U-Net's widest level; stylegan: the widest layers
     mapping_layers: int = 8  # stylegan: depth of the mapping network z -> w
@@ -103,6 +106,11 @@ class TrainConfig:
                 setattr(self, key, value)
         if self.steps < 1 or self.batch_size < 1:
             raise ValueError("steps and batch_size must be positive")
+        if self.d_norm not in D_NORMS:
+            raise ValueError(f"d_norm must be one of {', '.join(D_NORMS)}, got {self.d_norm!r}")
+        if self.family == "wgan-gp" and self.d_norm == "batch":
+            raise ValueError("wgan-gp's critic cannot use batch norm (the gradient penalty is per sample): "
+                             "use d_norm none or spectral")  # fmt: skip
 
 
 def family_defaults_text(name: str) -> str:

@@ -37,11 +37,10 @@ def build_models(cfg: TrainConfig, data: ImageDataset) -> tuple[nn.Module, nn.Mo
             raise ValueError("cgan needs a labelled dataset (for a folder: one sub-folder per class)")
         n = len(data.class_names)
         g = DCGANGenerator(latent_dim=cfg.latent_dim, base_channels=cfg.g_channels, num_classes=n, **common)
-        d = ProjectionDiscriminator(base_channels=cfg.d_channels, num_classes=n, **common)
+        d = ProjectionDiscriminator(base_channels=cfg.d_channels, num_classes=n, norm=cfg.d_norm, **common)
         return g, d
-    norm = "none" if cfg.family == "wgan-gp" else "batch"
     g = DCGANGenerator(latent_dim=cfg.latent_dim, base_channels=cfg.g_channels, **common)
-    return g, DCGANDiscriminator(base_channels=cfg.d_channels, norm=norm, **common)
+    return g, DCGANDiscriminator(base_channels=cfg.d_channels, norm=cfg.d_norm, **common)
 
 
 class GANTrainer(BaseTrainer):
