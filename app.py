@@ -71,7 +71,10 @@ def build_demo(registry: ModelRegistry, tabs: tuple[type[Tab], ...] = TABS) -> g
 
 
 if __name__ == "__main__":
+    serving.start_process()
     registry = default_registry()
-    serving.start_process(registry)
+    demo = build_demo(registry)
     # GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (set by a Space, or by hand) are read by launch() itself.
-    build_demo(registry).launch(**LAUNCH_OPTIONS)
+    demo.launch(**LAUNCH_OPTIONS, prevent_thread_lock=True)
+    serving.preload(registry)
+    demo.block_thread()

@@ -6,7 +6,7 @@
 - bounded disk: Gradio's cache and the app's own result folders are swept on a timer;
 - the Space profile (SYSTEM=spaces, GRADIO_SERVER_NAME/PORT are read by Gradio itself), and ZeroGPU's
   `spaces.GPU` on the model calls when the `spaces` package is there;
-- memory: malloc arenas limited and trimmed, the models loaded once at start-up.
+- memory: malloc arenas limited and trimmed, the models loaded once the page is served.
 
 `app.build_demo` calls `serve(demo)` once every tab is built, `python app.py` `start_process()`; a new tab only
 marks its slow handlers `@slow` (everything else is general).
@@ -303,16 +303,22 @@ def _load_all(registry: ModelRegistry) -> None:
             log.warning("could not preload %s: %s", name, type(err).__name__)
 
 
-def start_process(registry: ModelRegistry, folders: tuple[Path, ...] = (RESULT_DIR, GRADIO_CACHE)) -> threading.Event:
-    """For the serving process only (not for a test building the demo): torch's threads per request, malloc's
-    arenas, the registry's models loaded in the background (a first click finds its model ready, and memory
-    measured after start-up includes them), and a daemon thread sweeping the app's own result folders and
-    Gradio's cache by size (Gradio's delete_cache sweeps it by age) every SWEEP_EVERY_S and giving free memory
-    back to the system (set the returned event to stop it)."""
+def preload(registry: ModelRegistry) -> threading.Thread:
+    """Loads every model of `registry` in a background thread, once the page is served (before, it slowed the start
+    by seconds): a first click finds its model ready, and memory measured after start-up includes the models."""
+    thread = threading.Thread(target=_load_all, args=(registry,), name="gan_demo-preload", daemon=True)
+    thread.start()
+    return thread
+
+
+def start_process(folders: tuple[Path, ...] = (RESULT_DIR, GRADIO_CACHE)) -> threading.Event:
+    """For the serving process only (not for a test building the demo): torch's threads per request, the GIL's switch
+    interval, malloc's arenas, and a daemon thread sweeping the app's own result folders and Gradio's cache by size
+    (Gradio's delete_cache sweeps it by age) every SWEEP_EVERY_S and giving free memory back to the system (set
+    the returned event to stop it)."""
     torch.set_num_threads(TORCH_THREADS)
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     _limit_malloc_arenas()
-    threading.Thread(target=_load_all, args=(registry,), name="gan_demo-preload", daemon=True).start()
     stop = threading.Event()
     threading.Thread(target=_sweep_forever, args=(folders, stop), name="gan_demo-sweep", daemon=True).start()
     return stop
