@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from gan_demo.checkpoint import DEFAULT_CHECKPOINT_DIR, ModelRegistry
 from gan_demo.ui import serving
@@ -43,7 +44,14 @@ TABS: tuple[type[Tab], ...] = (
 )
 MAX_FILE_SIZE = "50mb"  # per upload; the pixel limit (imaging.MAX_UPLOAD_PIXELS) is checked on decoding
 # show_error: Gradio's own input checks (e.g. text sent for a number) reach the client as a message.
-LAUNCH_OPTIONS = {"i18n": i18n, "theme": gr.themes.Soft(), "show_error": True, "max_file_size": MAX_FILE_SIZE}
+# app_kwargs: the app's result files are served before Gradio's file route (serving.ResultFiles).
+LAUNCH_OPTIONS = {
+    "i18n": i18n,
+    "theme": gr.themes.Soft(),
+    "show_error": True,
+    "max_file_size": MAX_FILE_SIZE,
+    "app_kwargs": {"middleware": [Middleware(serving.ResultFiles)]},
+}
 
 
 def default_registry() -> ModelRegistry:

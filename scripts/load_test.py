@@ -7,9 +7,10 @@ against `python app.py` (started here from a checkout, on 127.0.0.1 only), then 
 
 Each participant talks to the server the way the page's JavaScript does: one session for all its clicks; it uploads
 its files, joins the queue, follows the queue's event stream to the answer and then fetches every result file the
-page shows (not a download link's); a call's time runs from the first byte sent to the last file received. Every
-call asks for new work: random seeds, and a photo and a sketch cut at a random offset, so no answer can come from
-the app's remembered answers. The participants run as threads of one process (niced, so that on a single machine
+page shows (not a download link's), six at a time as a browser does; a call's time runs from the first byte sent to
+the last file received, and the table splits the slowest calls' time into queued, running and fetching. Every call
+asks for new work: random seeds, and a photo and a sketch cut at a random offset, so no answer can come from the
+app's remembered answers. The participants run as threads of one process (niced, so that on a single machine
 the server gets the cores first: in a real workshop they are other machines).
 
 Bounded: at most --participants threads, each stops at the deadline (a request still running then is waited for
@@ -31,6 +32,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,7 @@ PHOTOS = sorted((ROOT / "checkpoints" / "srgan-photo-x4" / "examples").glob("*.p
 SKETCHES = sorted((ROOT / "checkpoints" / "pix2pix-edges2avatars" / "examples").glob("sketch-*.png"))
 PHOTO_SIDE = 256  # the issue's workshop: a 256x256 photo to enlarge x4
 CLIENT_NICE = 10
+BROWSER_CONNECTIONS = 6  # a browser's connections per host over HTTP/1.1 (Chrome, Firefox)
 SETTLE_S = 65  # after the run, RSS is read again once the server has swept (every 60 s)
 # Outputs the page shows as a download link (fetched only when clicked): a participant does not fetch them.
 DOWNLOAD_ONLY = {"super_resolve": {1}}
@@ -60,6 +63,7 @@ class Participant:
         # uvicorn closes idle ones after 5 s, and a request sent on one as it closes fails with a reset).
         limits = httpx.Limits(keepalive_expiry=1.0)
         self.http = httpx.Client(timeout=httpx.Timeout(300, connect=30), limits=limits)
+        self.fetcher = ThreadPoolExecutor(BROWSER_CONNECTIONS, thread_name_prefix=self.session)
 
     def upload(self, image: Image.Image) -> dict[str, Any]:
         body = io.BytesIO()
@@ -68,32 +72,40 @@ class Participant:
         answer.raise_for_status()
         return {"path": answer.json()[0], "meta": {"_type": "gradio.FileData"}}
 
-    def call(self, api_name: str, data: list[Any]) -> int:
-        """Runs `/api_name` with `data`; returns the bytes of result files fetched. Raises on any refusal."""
+    def call(self, api_name: str, data: list[Any]) -> dict[str, float]:
+        """Runs `/api_name` with `data`; returns where its time went: seconds queued (joined to started), running
+        (started to answered) and fetching the result files. Raises on any refusal."""
+        start = time.perf_counter()
         join = {"data": data, "fn_index": self.endpoints[api_name], "session_hash": self.session, "event_data": None}
         joined = self.http.post(f"{self.url}/gradio_api/queue/join", json=join)
         joined.raise_for_status()
         event_id = joined.json()["event_id"]
+        started = None
         stream = self.http.stream("GET", f"{self.url}/gradio_api/queue/data", params={"session_hash": self.session})
         with stream as events:
             for line in events.iter_lines():
                 message = json.loads(line[len("data:") :]) if line.startswith("data:") else {}
-                if message.get("msg") == "process_completed" and message.get("event_id") == event_id:
+                if message.get("event_id") != event_id:
+                    continue
+                if message.get("msg") == "process_starts":
+                    started = time.perf_counter()
+                if message.get("msg") == "process_completed":
                     break
             else:
                 raise RuntimeError(f"{api_name}: the event stream ended without an answer")
+        answered = time.perf_counter()
         if not message.get("success"):
             raise RuntimeError(f"{api_name} answered: {str(message.get('output'))[:200]}")
         outputs = message["output"]["data"]
         shown = [out for i, out in enumerate(outputs) if i not in DOWNLOAD_ONLY.get(api_name, ())]
-        received = 0
-        for url in file_urls(shown):
-            fetched = self.http.get(url)
+        # As a browser loads a gallery's images: all requested at once, at most BROWSER_CONNECTIONS at a time.
+        for fetched in self.fetcher.map(self.http.get, file_urls(shown)):
             fetched.raise_for_status()
-            received += len(fetched.content)
-        return received
+        started = started or answered
+        return {"queued": started - start, "running": answered - started, "files": time.perf_counter() - answered}
 
     def close(self) -> None:
+        self.fetcher.shutdown()
         self.http.close()
 
 
@@ -176,13 +188,14 @@ def participate(
                 break
             name = rng.choice(list(CALLS))
             start = time.perf_counter()
+            phases: dict[str, float] = {}
             try:
-                participant.call(*CALLS[name](participant))
+                phases = participant.call(*CALLS[name](participant))
                 error = None
             except Exception as err:  # noqa: BLE001 (counted and reported)
                 error = f"{type(err).__name__}: {str(err)[:160]}"
             with lock:
-                results.append((name, time.perf_counter() - start, error))
+                results.append((name, time.perf_counter() - start, error, phases))
     finally:
         participant.close()
 
@@ -232,15 +245,22 @@ def percentile(times: list[float], q: float) -> float:
     return times[min(len(times) - 1, round(q * (len(times) - 1)))] if times else float("nan")
 
 
-def table(results: list[tuple[str, float, str | None]]) -> str:
-    lines = ["| endpoint | calls | p50 / p95 / max (s) | errors |", "|---|---|---|---|"]
+def table(results: list[tuple[str, float, str | None, dict[str, float]]]) -> str:
+    lines = [
+        "| endpoint | calls | p50 / p95 / max (s) | errors | p95 calls' mean queued / running / files (s) |",
+        "|---|---|---|---|---|",
+    ]
     for name in sorted({r[0] for r in results}):
-        times = sorted(t for n, t, e in results if n == name and e is None)
-        errors = sum(1 for n, _, e in results if n == name and e is not None)
+        done = sorted(((t, p) for n, t, e, p in results if n == name and e is None), key=lambda done: done[0])
+        times = [t for t, _ in done]
+        errors = sum(1 for n, _, e, _ in results if n == name and e is not None)
         median = statistics.median(times) if times else float("nan")
         top = max(times) if times else float("nan")
+        # Where the slowest twentieth of the calls spent their time: waiting in the queue, computing, or fetching.
+        slow = [phases for t, phases in done if t >= percentile(times, 0.95)]
+        split = " / ".join(f"{statistics.mean(p[k] for p in slow):.2f}" for k in ("queued", "running", "files"))
         lines.append(f"| {name} | {len(times) + errors} | {median:.2f} / {percentile(times, 0.95):.2f} / {top:.2f} "
-                     f"| {errors} |")  # fmt: skip
+                     f"| {errors} | {split if slow else '-'} |")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -263,7 +283,7 @@ def main() -> None:
         routes = endpoints(url)
         warm_up(url, routes, args.seed)
         before, cpu_before = rss_mb(proc.pid), cpu_seconds(proc.pid)
-        results: list[tuple[str, float, str | None]] = []
+        results: list[tuple[str, float, str | None, dict[str, float]]] = []
         memory: list[tuple[float, float]] = [(0.0, before)]
         lock = threading.Lock()
         start = time.monotonic()
@@ -283,8 +303,8 @@ def main() -> None:
                 print(f"t={memory[-1][0]:.0f}s RSS {memory[-1][1]:.0f} MB, {len(results)} calls", flush=True)
         after, busy = rss_mb(proc.pid), cpu_seconds(proc.pid) - cpu_before
         wall = time.monotonic() - start
-        tmp = workdir / "server" / "tmp"
-        cache = folder_mb(tmp / "gradio")
+        cache = workdir / "server" / "tmp" / "gradio"  # Gradio's cache, the app's results folder inside it
+        results_mb = folder_mb(cache / "gan_demo_results")
         print(table(results))
         print(
             f"\n{args.participants} participants, {args.minutes} min, {len(results)} calls, "
@@ -300,7 +320,7 @@ def main() -> None:
               f"{busy / max(1, len(results)) * 1000:.0f} ms a call")  # fmt: skip
         if args.soak:
             print(soak_summary(memory, args.minutes * 60))
-        print(f"Gradio cache {cache:.1f} MB, app temp folders {folder_mb(tmp) - cache:.1f} MB")
+        print(f"Gradio cache {folder_mb(cache) - results_mb:.1f} MB, the app's results folder {results_mb:.1f} MB")
         for error in sorted({r[2] for r in results if r[2]})[:10]:
             print("error:", error)
         if args.json:

@@ -310,6 +310,12 @@ def write_uploads(folder: Path, images: dict[str, Image.Image]) -> dict[str, str
     return paths
 
 
+def shown(path: str) -> Image.Image:
+    """An image a handler answered with (handlers write their images and answer with the files' paths)."""
+    with Image.open(path) as image:
+        return image.copy()
+
+
 def png(pixels: np.ndarray) -> bytes:
     """A sketchpad layer as the handler receives it: the file's bytes (checks.sketchpad hands files on)."""
     buffer = io.BytesIO()

@@ -15,7 +15,7 @@ import gradio as gr
 import numpy as np
 import pytest
 import torch
-from conftest import ZH, call, concurrently, make_client
+from conftest import ZH, call, concurrently, make_client, shown
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 from PIL import Image
@@ -306,7 +306,7 @@ def test_handler_refusals_in_process(app: Any) -> None:
 def test_handler_takes_seed_lists_in_any_separators(app: Any) -> None:
     mix = app.stylemix.style_mix
     grid, caption = mix(MODEL, "1，2、3; 4", [5, 6], "coarse", 0, 3, 1.0, "const", request=None)
-    assert grid.size == expected_size(4, 2)
+    assert shown(grid).size == expected_size(4, 2)
     assert "Row seeds: 1, 2, 3, 4 · column seeds: 5, 6" in caption
 
 
@@ -314,9 +314,10 @@ def test_truncation_sweep_in_process(app: Any) -> None:
     strip = app.truncation_sweep(MODEL, 5, request=None)
     assert [caption for _, caption in strip] == [f"ψ = {psi:g}" for psi in app.SWEEP_PSIS]
     mean = app.sample(MODEL, 77, 1, 0.0, request=None)[0][0]
-    assert_same_image(np.asarray(strip[0][0]), np.asarray(mean))  # ψ = 0: the mean w's image, whatever the seed
+    # ψ = 0: the mean w's image, whatever the seed
+    assert_same_image(np.asarray(shown(strip[0][0])), np.asarray(shown(mean)))
     own = app.sample(MODEL, 5, 1, 1.0, request=None)[0][0]
-    assert_same_image(np.asarray(strip[app.SWEEP_PSIS.index(1.0)][0]), np.asarray(own))
+    assert_same_image(np.asarray(shown(strip[app.SWEEP_PSIS.index(1.0)][0])), np.asarray(shown(own)))
     assert app.truncation_sweep("tiny-dcgan", 5, request=None) == []  # no W: the strip stays hidden and empty
     with pytest.raises(gr.Error, match="between 0 and 4294967295"):
         app.truncation_sweep(MODEL, -1, request=None)

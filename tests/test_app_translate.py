@@ -15,7 +15,7 @@ from typing import Any
 import gradio as gr
 import numpy as np
 import pytest
-from conftest import TINY_SIDE, ZH, call, concurrently, make_client, png, write_uploads
+from conftest import TINY_SIDE, ZH, call, concurrently, make_client, png, shown, write_uploads
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image, ImageDraw
@@ -197,9 +197,10 @@ def test_handler_takes_any_sketchpad_image(app: Any) -> None:
         for x in (rgba, rgb, grey)
     ]
     for seen, result, compared, _ in results:
-        assert seen.size == result.size == compared.size == (DISPLAY, DISPLAY)
-    np.testing.assert_array_equal(np.asarray(results[1][1]), np.asarray(results[2][1]))
-    np.testing.assert_array_equal(np.asarray(results[0][0]), np.asarray(results[1][0]))  # same drawing seen
+        assert shown(seen).size == shown(result).size == shown(compared).size == (DISPLAY, DISPLAY)
+    np.testing.assert_array_equal(np.asarray(shown(results[1][1])), np.asarray(shown(results[2][1])))
+    drawings = [np.asarray(shown(result[0])) for result in results]
+    np.testing.assert_array_equal(drawings[0], drawings[1])  # the same drawing seen
 
 
 def test_handler_feeds_one_channel_models(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import shown
 from stylegan_writers import (
     MODULE_SRC_SENTINEL,
     NVIDIA_GOLDENS,
@@ -214,7 +215,7 @@ def test_conditional_imported_models_need_labels_and_sample_by_class(tmp_path: P
 
     tab = ConditionalTab(ModelRegistry([tmp_path]))
     gallery, grid = tab.conditional("m", "2", 1, 2, 1.0, None)
-    assert tab.names == ["m"] and len(gallery) == 2 and grid.size[0] > 0
+    assert tab.names == ["m"] and len(gallery) == 2 and shown(grid).size[0] > 0
     with pytest.raises(ValueError, match="class-conditional"):
         model.map(torch.zeros(1, model.latent_dim))
     images = ops.sample_class(model, 2, [1, 2])
@@ -262,7 +263,7 @@ def test_the_style_mixing_tab_offers_and_serves_an_imported_model(tmp_path: Path
     tab = StyleMixTab(ModelRegistry([tmp_path / "models"]))
     assert tab.names == ["ffhq"] and tab.num_ws("ffhq") == 8
     grid, caption = tab.style_mix("ffhq", "1, 2", "3", "custom", 6, 7, 0.7, "const", None)
-    assert max(grid.size) >= 640 and "6–7" in caption
+    assert max(shown(grid).size) >= 640 and "6–7" in caption
 
 
 def test_large_batches_run_in_chunks_with_the_same_images(imported: OfficialStyleGAN2Generator) -> None:

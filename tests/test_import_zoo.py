@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
-from conftest import ZH, png
+from conftest import ZH, png, shown
 from PIL import Image
 
 from gan_demo import imaging, ops
@@ -137,10 +137,11 @@ def test_translation_tab_gives_pictures_to_picture_models(zoo_registry: ModelReg
     Image.new("RGB", (300, 200), (200, 120, 40)).save(tmp_path / "photo.png")
     request = SimpleNamespace(headers={})
     seen, result, compared, notes = tab.translate("zoo-unet", "picture", None, str(tmp_path / "photo.png"), request)
-    assert compared is None and seen.size == result.size == (256, 171)  # 256 on the long side, proportions kept
+    # 256 on the long side, proportions kept
+    assert compared is None and shown(seen).size == shown(result).size == (256, 171)
     assert "256 × 171" in notes and "multiples of 64" in notes
     seen, result, _, _ = tab.translate("zoo-resnet", "sketch", {"composite": _sketch()}, None, request)
-    assert seen.size == result.size == (256, 256)  # drawings still go in as the square the model works at
+    assert shown(seen).size == shown(result).size == (256, 256)  # drawings still go in as the square the model works at
 
 
 def _sketch() -> bytes:

@@ -21,9 +21,10 @@ from conftest import ZH, call, make_client
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
+from starlette.testclient import TestClient
 
 import app as app_module
-from gan_demo import imaging
+from gan_demo import imaging, ops
 from gan_demo.checkpoint import ModelRegistry
 from gan_demo.ui import serving
 
@@ -296,3 +297,59 @@ def test_a_super_resolution_whose_visitor_leaves_stops_at_its_next_tile(
         assert time.monotonic() < deadline, "the job ran on after its visitor left"
         time.sleep(0.5)
     assert len(call(make_client(served.url, tmp_path), "/sample", "tiny-dcgan", 1, 2, 1.0)) == 2  # still serving
+
+
+def test_handlers_answer_with_their_own_files_inside_gradios_cache(app: SimpleNamespace) -> None:
+    """Gradio serves files in its cache as they are: handlers write their images there once (serving.stored)."""
+    answer = app.sample("tiny-dcgan", 3, 4, 1.0, request=None)
+    paths = [Path(path) for path, _ in answer]
+    assert [caption for _, caption in answer] == [f"seed {s}" for s in range(3, 7)]
+    assert all(p.parent.parent == serving.RESULT_DIR and p.suffix == ".png" for p in paths)
+    assert serving.RESULT_DIR.parent == serving.GRADIO_CACHE and len({p.parent for p in paths}) == 1
+    drawn = imaging.to_pil_list(ops.sample(app.registry.get("tiny-dcgan").model, [3], 1.0))[0]
+    assert np.array_equal(np.asarray(Image.open(paths[0])), np.asarray(drawn))  # lossless: PNG
+
+
+def test_the_sweep_of_gradios_cache_leaves_the_results_inside_it_to_their_own(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    (results / "old").mkdir(parents=True)
+    (results / "old" / "0.png").write_bytes(b"x" * 1000)
+    (tmp_path / "upload.png").write_bytes(b"x" * 1000)
+    assert serving.sweep(tmp_path, ttl_s=3600, max_bytes=0, skip=results) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["results"] and (results / "old" / "0.png").exists()
+
+
+def test_result_files_are_served_before_gradios_route_and_nothing_else_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    results = tmp_path / "results"
+    monkeypatch.setattr(serving, "RESULT_DIR", results)
+    png = serving.stored([Image.new("RGB", (8, 8), "red")])[0]
+    (tmp_path / "secret.png").write_bytes(b"not yours")
+    big = Path(png).with_name("big.png")
+    big.write_bytes(b"x" * (serving.SERVED_MAX_BYTES + 1))
+    Path(png).with_name("notes.txt").write_text("text")
+    passed_on: list[str] = []
+
+    async def gradio(scope: dict, receive: Callable, send: Callable) -> None:
+        passed_on.append(scope["path"])
+        await send({"type": "http.response.start", "status": 403, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    http = TestClient(serving.ResultFiles(gradio))  # not entered: no lifespan events for the stand-in
+    served = http.get(f"/gradio_api/file={png}")
+    assert served.status_code == 200 and served.headers["content-type"] == "image/png"
+    assert served.content == Path(png).read_bytes() and not passed_on
+    assert http.head(f"/gradio_api/file={png}").content == b""
+    outside = [
+        str(tmp_path / "secret.png"),
+        f"{results}/../secret.png",  # resolves outside the results
+        str(big),  # too large to read at once: Gradio streams it
+        str(Path(png).with_name("notes.txt")),  # not an image type the app writes
+        str(Path(png).with_name("gone.png")),
+    ]
+    for path in outside:
+        assert http.get(f"/gradio_api/file={path}").status_code == 403
+    assert http.post(f"/gradio_api/file={png}").status_code == 403  # only GET and HEAD
+    assert http.get("/config").status_code == 403
+    assert len(passed_on) == len(outside) + 2

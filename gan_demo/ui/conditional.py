@@ -6,14 +6,13 @@ Endpoint `/conditional` (model, class_name, seed, count, truncation) -> (gallery
 from __future__ import annotations
 
 import gradio as gr
-from PIL import Image
 
 from .. import imaging, ops
 from ..checkpoint import ModelRegistry
 from ..errors import UserError
 from ..kind import Kind
 from . import checks, widgets
-from .serving import remembered
+from .serving import captioned, remembered, stored
 from .tab import Tab
 from .text import class_label, i18n, user_errors
 
@@ -34,7 +33,7 @@ class ConditionalTab(Tab):
     @user_errors
     def conditional(
         self, model: str, class_name: str, seed: int, count: int, truncation: float, request: gr.Request
-    ) -> tuple[list[tuple[Image.Image, str]], Image.Image]:
+    ) -> tuple[list[tuple[str, str]], str]:
         loaded = checks.model(self.registry, model, self.names)
         if class_name not in loaded.class_names:
             raise UserError("unknown_class", value=class_name, choices=", ".join(loaded.class_names))
@@ -43,8 +42,7 @@ class ConditionalTab(Tab):
         images = ops.sample_class(loaded.model, loaded.class_names.index(class_name), seeds, psi)
         grid = ops.class_grid(loaded.model, seeds[:GRID_COLUMNS], psi)
         grid_image = imaging.labelled_grid(grid, loaded.class_names, ncol=min(len(seeds), GRID_COLUMNS), cell=56)
-        gallery = [(img, f"seed {s}") for img, s in zip(imaging.to_pil_list(images), seeds, strict=True)]
-        return gallery, grid_image
+        return captioned(imaging.to_pil_list(images), [f"seed {s}" for s in seeds]), stored([grid_image])[0]
 
     def class_choices(self, model: str) -> gr.Dropdown:
         names = self.registry.config(model).get("class_names", []) if model in self.names else []
@@ -67,7 +65,7 @@ class ConditionalTab(Tab):
             with gr.Column(scale=2):
                 gallery = widgets.gallery("class_gallery")
                 gr.Markdown(i18n("class_grid"))
-                grid = gr.Image(show_label=False, type="pil", format="png", buttons=["download", "fullscreen"])
+                grid = gr.Image(show_label=False, type="filepath", buttons=["download", "fullscreen"])
         self.inputs, self.outputs = [model, class_name, seed, count, psi], [gallery, grid]
         go.click(self.conditional, self.inputs, self.outputs, api_name="conditional")
         model.change(self.class_choices, model, class_name, api_visibility="private")

@@ -20,7 +20,7 @@ from ..errors import UserError
 from ..kind import Kind
 from ..models.cyclegan import DIRECTIONS
 from . import checks, widgets
-from .serving import remembered
+from .serving import remembered, stored
 from .tab import Tab
 from .text import i18n, note, user_errors
 from .translate import DISPLAY_SIDE
@@ -65,7 +65,7 @@ class CycleGANTab(Tab):
     @user_errors
     def cyclegan(
         self, image: str | bytes | None, direction: str, model: str | None, request: gr.Request
-    ) -> tuple[Image.Image, Image.Image, str]:
+    ) -> tuple[str, str, str]:
         """Translate an avatar to the other domain with a CycleGAN, and translate the result back (the cycle).
 
         Args:
@@ -97,7 +97,7 @@ class CycleGANTab(Tab):
             lines.append(note("cg_truth_psnr", request, psnr=psnr, identity=identity, cycle=cycle))
         else:
             lines.append(note("cg_cycle_psnr", request, cycle=cycle))
-        shown = [imaging.to_pil(x, DISPLAY_SIDE) for x in (translated, reconstructed)]
+        shown = stored([imaging.to_pil(x, DISPLAY_SIDE) for x in (translated, reconstructed)])
         return shown[0], shown[1], "\n".join(f"- {line}" for line in lines)
 
     def _input(self, image: object, size: int, request: gr.Request | None) -> tuple[np.ndarray, list[str]]:
@@ -121,7 +121,7 @@ class CycleGANTab(Tab):
         with Image.open(path) as img:
             return np.asarray(img.convert("RGB"))
 
-    def show_counterpart(self, image: str | bytes | None, model: str | None) -> Image.Image | None:
+    def show_counterpart(self, image: str | bytes | None, model: str | None) -> str | None:
         """The picked example's true counterpart for display (UI only; nothing for an upload)."""
         name = model if model in self.names else (self.names[0] if self.names else None)
         if name is None or image is None:
@@ -131,7 +131,7 @@ class CycleGANTab(Tab):
         except UserError:
             return None
         truth = self.counterpart(pixels)
-        return None if truth is None else imaging.to_pil(truth, DISPLAY_SIDE)
+        return None if truth is None else stored([imaging.to_pil(truth, DISPLAY_SIDE)])[0]
 
     # -- layout --------------------------------------------------------------------------------------------------
 

@@ -10,14 +10,13 @@ import hashlib
 from pathlib import Path
 
 import gradio as gr
-from PIL import Image
 
 from .. import imaging, ops
 from ..errors import UserError
 from ..kind import Kind
 from . import checks, widgets
 from .sample import UnconditionalTab
-from .serving import remembered, results_folder
+from .serving import captioned, remembered, results_folder
 from .text import i18n, user_errors
 
 MAX_FRAMES = 48
@@ -38,7 +37,7 @@ class InterpolateTab(UnconditionalTab):
         truncation: float,
         request: gr.Request,
         space: str = "z",
-    ) -> tuple[list[tuple[Image.Image, str]], str]:
+    ) -> tuple[list[tuple[str, str]], str]:
         loaded = checks.model(self.registry, model, self.names)
         a, b = checks.seed(seed_a, "seed_a"), checks.seed(seed_b, "seed_b")
         n = checks.integer(steps, "steps", 2, MAX_FRAMES)
@@ -52,7 +51,7 @@ class InterpolateTab(UnconditionalTab):
         psi = checks.truncation(truncation)
         frames = imaging.to_pil_list(ops.interpolate(loaded.model, a, b, n, method, psi, space=space))
         captions = [f"t = {i / (n - 1):.2f}" for i in range(n)]
-        return list(zip(frames, captions, strict=True)), str(_store_gif(imaging.gif_bytes(frames)))
+        return captioned(frames, captions), str(_store_gif(imaging.gif_bytes(frames)))
 
     def space_control(self, model: str) -> gr.Radio:
         """The Z/W choice: live for a StyleGAN model, else locked on Z."""

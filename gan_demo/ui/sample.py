@@ -6,13 +6,12 @@ Endpoint `/sample` (model, seed, count, truncation) -> gallery; see docs/api.md.
 from __future__ import annotations
 
 import gradio as gr
-from PIL import Image
 
 from .. import imaging, ops
 from ..checkpoint import ModelRegistry
 from ..kind import Kind
 from . import checks, widgets
-from .serving import remembered
+from .serving import captioned, remembered
 from .tab import Tab
 from .text import i18n, user_errors
 
@@ -42,21 +41,21 @@ class SampleTab(UnconditionalTab):
     @user_errors
     def sample(
         self, model: str, seed: int, count: int, truncation: float, request: gr.Request
-    ) -> list[tuple[Image.Image, str]]:
+    ) -> list[tuple[str, str]]:
         loaded = checks.model(self.registry, model, self.names)
         seeds = checks.seeds(seed, count)
         images = ops.sample(loaded.model, seeds, checks.truncation(truncation))
-        return [(img, f"seed {s}") for img, s in zip(imaging.to_pil_list(images), seeds, strict=True)]
+        return captioned(imaging.to_pil_list(images), [f"seed {s}" for s in seeds])
 
     @remembered
     @user_errors
-    def truncation_sweep(self, model: str, seed: int, request: gr.Request) -> list[tuple[Image.Image, str]]:
+    def truncation_sweep(self, model: str, seed: int, request: gr.Request) -> list[tuple[str, str]]:
         """The first seed at each of SWEEP_PSIS (StyleGAN models; for others the strip is hidden and left empty)."""
         if not self.is_stylegan(model):
             return []
         loaded = checks.model(self.registry, model, self.names)
         images = ops.truncation_sweep(loaded.model, checks.seed(seed), SWEEP_PSIS)
-        return [(img, f"ψ = {psi:g}") for img, psi in zip(imaging.to_pil_list(images), SWEEP_PSIS, strict=True)]
+        return captioned(imaging.to_pil_list(images), [f"ψ = {psi:g}" for psi in SWEEP_PSIS])
 
     def sweep_visibility(self, model: str) -> tuple[gr.Column, gr.Markdown]:
         style = self.is_stylegan(model)

@@ -37,6 +37,7 @@ import torch
 from gradio.context import LocalContext
 from gradio.exceptions import ComponentProcessingError
 from gradio.exceptions import Error as GradioError
+from PIL import Image
 from pydantic import ValidationError
 
 from ..checkpoint import ModelRegistry
@@ -47,12 +48,13 @@ log = logging.getLogger(__name__)
 
 ON_SPACE = os.environ.get("SYSTEM") == "spaces"
 CORES = os.cpu_count() or 1
-# The lanes and how many requests each runs at once. On 2 cores: two quick clicks side by side (one torch thread
-# each) and, beside them, one slow job; a third quick click queues for a fraction of a second.
+# The lanes and how many requests each runs at once. Quick clicks: one more than the cores (one torch thread each),
+# so a short click shares the cores with two long ones instead of queueing behind them (the workshop's p95s and
+# maxima were lower with 3 than with 2 on 2 cores); beside them, one slow job.
 # The lab's training ticks have a lane of their own without a limit: its RunSlots bound how many runs train and
 # at what share of the cores, so a room of playing labs never queues in front of a quick click.
 LANES: dict[str, int | None] = {
-    "quick": int(os.environ.get("GAN_DEMO_QUICK_LANE", max(2, CORES))),
+    "quick": int(os.environ.get("GAN_DEMO_QUICK_LANE", CORES + 1)),
     "slow": int(os.environ.get("GAN_DEMO_SLOW_LANE", 1)),
     "lab": None,
 }
@@ -64,13 +66,15 @@ TORCH_THREADS = int(os.environ.get("GAN_DEMO_TORCH_THREADS", max(1, CORES // LAN
 SWITCH_INTERVAL_S = float(os.environ.get("GAN_DEMO_SWITCH_INTERVAL_S", 0.001))
 # Results written for download (super-resolution's full-size PNG) and Gradio's upload/result cache are removed
 # when older than this; the sweep runs every SWEEP_EVERY_S.
-RESULT_DIR = Path(tempfile.gettempdir()) / "gan_demo_results"
+GRADIO_CACHE = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio")
+# Inside Gradio's cache, so Gradio serves the files handlers write there as they are, without hashing and copying
+# each one into its cache first.
+RESULT_DIR = GRADIO_CACHE / "gan_demo_results"
 RESULT_TTL_S = int(os.environ.get("GAN_DEMO_RESULT_TTL_S", 900))
 SWEEP_EVERY_S = int(os.environ.get("GAN_DEMO_SWEEP_EVERY_S", 60))
 # And each of those folders is kept under this size, the oldest results going first: a burst of large results
 # cannot fill a Space's disk before they are old enough to go.
 FOLDER_MAX_MB = int(os.environ.get("GAN_DEMO_FOLDER_MAX_MB", 1024))
-GRADIO_CACHE = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio")
 DELETE_CACHE = (SWEEP_EVERY_S, RESULT_TTL_S)  # gr.Blocks(delete_cache=...): Gradio's own cache, the same rule
 # The queue's length: a visitor beyond it is told the app is busy rather than waiting minutes.
 QUEUE_SIZE = 64
@@ -241,16 +245,78 @@ def _size(entry: Path) -> int:
 
 def results_folder() -> Path:
     """RESULT_DIR, created if needed: where handlers write files for the page (swept)."""
-    RESULT_DIR.mkdir(exist_ok=True)
+    RESULT_DIR.mkdir(parents=True, exist_ok=True)
     return RESULT_DIR
 
 
-def sweep(folder: Path, ttl_s: float, max_bytes: int | None = None, now: float | None = None) -> int:
-    """Removes the entries of `folder` older than `ttl_s` seconds, then the oldest ones until the rest take at most
-    `max_bytes`; returns how many were removed."""
+def stored(images: list[Image.Image]) -> list[str]:
+    """`images` written as PNGs to a new folder of results_folder(): their paths, for a gallery or an image output.
+    Given PIL images, Gradio encodes, hashes, resolves and copies each one into its cache on a thread pool: a
+    gallery of 64 small images took about 450 ms of server CPU that way."""
+    folder = Path(tempfile.mkdtemp(dir=results_folder()))
+    paths = [folder / f"{i}.png" for i in range(len(images))]
+    for image, path in zip(images, paths, strict=True):
+        image.save(path, format="PNG", compress_level=1)
+    return [str(path) for path in paths]
+
+
+def captioned(images: list[Image.Image], captions: list[str]) -> list[tuple[str, str]]:
+    """A gallery's value: each image stored(), with its caption."""
+    return list(zip(stored(images), captions, strict=True))
+
+
+# The result files the page shows are served here, before Gradio's own file route sees them: that route resolves the
+# path against each allowed folder and reads the file over four worker-thread hops, 2.6 ms of server CPU a file and,
+# under a workshop's load, about 0.1 s a file of waiting, which a gallery of 64 pays in eleven rounds of six.
+FILE_ROUTE = "/gradio_api/file="
+SERVED_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".gif": "image/gif"}
+SERVED_MAX_BYTES = 4 * 2**20  # larger files (a super-resolution's download) go to Gradio's streaming route
+
+
+class ResultFiles:
+    """ASGI middleware: a GET of a file the app wrote into RESULT_DIR (PNG, JPEG or GIF, at most SERVED_MAX_BYTES) is
+    answered from the file at once; every other request, and any path that resolves outside RESULT_DIR, goes on to
+    Gradio unchanged."""
+
+    def __init__(self, app: Callable[..., Any]) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" and scope.get("method") in ("GET", "HEAD") else ""
+        body = _result_file(path.split(FILE_ROUTE, 1)[1]) if FILE_ROUTE in path else None
+        if body is None:
+            await self.app(scope, receive, send)
+            return
+        content, media_type = body
+        headers = [(b"content-type", media_type.encode()), (b"content-length", str(len(content)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": content if scope["method"] == "GET" else b""})
+
+
+def _result_file(path: str) -> tuple[bytes, str] | None:
+    """(bytes, media type) of the file at `path` if it is one of the app's results ResultFiles serves, else None."""
+    real = os.path.realpath(path)
+    media_type = SERVED_TYPES.get(os.path.splitext(real)[1].lower())
+    if media_type is None or not real.startswith(os.path.realpath(RESULT_DIR) + os.sep):
+        return None
+    try:
+        with open(real, "rb") as file:
+            content = file.read(SERVED_MAX_BYTES + 1)
+    except OSError:  # swept meanwhile, or a folder: Gradio's route answers as it would
+        return None
+    return (content, media_type) if len(content) <= SERVED_MAX_BYTES else None
+
+
+def sweep(
+    folder: Path, ttl_s: float, max_bytes: int | None = None, now: float | None = None, skip: Path | None = None
+) -> int:
+    """Removes the entries of `folder` (but `skip`) older than `ttl_s` seconds, then the oldest ones until the rest
+    take at most `max_bytes`; returns how many were removed."""
     now = time.time() if now is None else now
     removed, kept = 0, []
     for entry in folder.iterdir() if folder.is_dir() else ():
+        if entry == skip:
+            continue
         try:
             if now - entry.stat().st_mtime > ttl_s:
                 shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
@@ -271,8 +337,9 @@ def sweep(folder: Path, ttl_s: float, max_bytes: int | None = None, now: float |
 
 def _sweep_forever(folders: tuple[Path, ...], stop: threading.Event) -> None:
     while not stop.wait(SWEEP_EVERY_S):
-        for folder in folders:
-            sweep(folder, RESULT_TTL_S, FOLDER_MAX_MB * 2**20)
+        for folder in folders:  # each one apart from the others inside it (the results in Gradio's cache)
+            inner = next((f for f in folders if f.parent == folder), None)
+            sweep(folder, RESULT_TTL_S, FOLDER_MAX_MB * 2**20, skip=inner)
         _give_back_free_memory()
 
 

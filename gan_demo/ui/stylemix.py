@@ -11,7 +11,6 @@ import random
 from typing import Any
 
 import gradio as gr
-from PIL import Image
 
 from .. import imaging, ops
 from ..checkpoint import LoadedModel, ModelRegistry
@@ -19,7 +18,7 @@ from ..errors import UserError
 from ..kind import NOISE_TO_IMAGE, Kind
 from ..models.stylegan import NOISE_MODES
 from . import checks, widgets
-from .serving import remembered
+from .serving import remembered, stored
 from .tab import Tab
 from .text import TEXT, Label, field_name, i18n, language, note, user_errors
 
@@ -116,7 +115,7 @@ class StyleMixTab(Tab):
         truncation: float,
         noise_mode: str,
         request: gr.Request,
-    ) -> tuple[Image.Image, str]:
+    ) -> tuple[str, str]:
         """Mix the styles of StyleGAN images: each cell is its row source with some layers' w taken from its column.
 
         Args:
@@ -144,7 +143,7 @@ class StyleMixTab(Tab):
             raise UserError("unknown_noise", value=noise_mode)
         row_images, column_images, mixed = ops.style_mix(loaded.model, rows, columns, span, psi, noise_mode)
         grid = imaging.enlarge(imaging.style_mix_grid(row_images, column_images, mixed), GRID_MIN_SIDE)
-        return grid, self.caption(loaded, span, str(layers), rows, columns, psi, noise_mode, request)
+        return stored([grid])[0], self.caption(loaded, span, str(layers), rows, columns, psi, noise_mode, request)
 
     def caption(
         self,
@@ -251,8 +250,7 @@ class StyleMixTab(Tab):
                 grid = gr.Image(
                     label="grid",  # names the API output; the Markdown above is the visible caption
                     show_label=False,
-                    type="pil",
-                    format="png",
+                    type="filepath",
                     interactive=False,
                     buttons=["download", "fullscreen"],
                     elem_id="sm-grid",

@@ -21,7 +21,7 @@ from ..data.sketch import clean_drawing, extract_edges
 from ..errors import UserError
 from ..kind import Kind
 from . import checks, widgets
-from .serving import remembered
+from .serving import remembered, stored
 from .tab import Tab
 from .text import i18n, note, user_errors
 from .timing import ExpectedTime
@@ -92,7 +92,7 @@ class TranslationTab(Tab):
         upload: str | bytes | None,
         request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio's way to ask for a progress bar)
-    ) -> tuple[Image.Image, Image.Image, Image.Image | None, str]:
+    ) -> tuple[str, str, str | None, str]:
         """Turn a line drawing into a picture with a pix2pix generator (and its L1-only baseline, if installed).
 
         Args:
@@ -141,7 +141,8 @@ class TranslationTab(Tab):
         else:
             lines.append(note("tr_no_baseline", request))
         seen = imaging.to_pil(square[..., None], DISPLAY_SIDE)
-        return seen, result, compared, "\n".join(f"- {line}" for line in lines)
+        paths = stored([seen, result] if compared is None else [seen, result, compared])
+        return paths[0], paths[1], paths[2] if compared is not None else None, "\n".join(f"- {line}" for line in lines)
 
     def _sketch(self, sketch: object) -> np.ndarray:
         """The sketchpad's composite file (or its background), decoded by checks.upload with its pixel limit
@@ -174,7 +175,7 @@ class TranslationTab(Tab):
         lines: list[str],
         request: gr.Request | None,
         progress: Any,
-    ) -> tuple[Image.Image, Image.Image, None, str]:
+    ) -> tuple[str, str, None, str]:
         """A picture through a model that takes pictures: resized to its size on the long side, proportions kept."""
         picture = _resized_on_white(decoded, loaded.model.image_size)
         height, width = picture.shape[:2]
@@ -183,7 +184,7 @@ class TranslationTab(Tab):
         )
         multiple = loaded.model.size_multiple
         lines.append(note("tr_picture", request, title=loaded.title, w=width, h=height, multiple=multiple))
-        seen, out = imaging.to_pil(picture, DISPLAY_SIDE), imaging.to_pil(result, DISPLAY_SIDE)
+        seen, out = stored([imaging.to_pil(picture, DISPLAY_SIDE), imaging.to_pil(result, DISPLAY_SIDE)])
         return seen, out, None, "\n".join(f"- {line}" for line in lines)
 
     @staticmethod
@@ -276,8 +277,7 @@ class TranslationTab(Tab):
 def _output(label: Any, elem_id: str, visible: bool = True) -> gr.Image:
     return gr.Image(
         label=label,
-        type="pil",
-        format="png",
+        type="filepath",
         interactive=False,
         buttons=["download"],
         height=280,

@@ -47,14 +47,13 @@ def truncation_slider() -> gr.Slider:
 
 def gallery(label_key: str | None = None, columns: int = 6, **options: object) -> gr.Gallery:
     """An image gallery, with its caption (if any) above as Markdown: Gradio's floating label would cover the
-    first row of images."""
+    first row of images. Handlers fill it with serving.captioned()."""
     if label_key is not None:
         gr.Markdown(i18n(label_key))
     return gr.Gallery(
         show_label=False,
         columns=columns,
         height="auto",
-        format="png",
         object_fit="contain",
         buttons=["download", "fullscreen"],
         **options,  # type: ignore[arg-type]
