@@ -62,7 +62,9 @@ class SRResNet(ConfigMixin, nn.Module):
         h = self.head(lr)
         h = h + self.body_conv(self.body(h))  # (B, C, H, W)
         h = self.upsample(h)  # (B, C, H, W) -> (B, C, scale*H, scale*W)
-        base = F.interpolate(lr, scale_factor=self.scale, mode="bicubic", align_corners=False)
+        # Contiguous: torch's CPU bicubic is slower on a channels-last tensor (256² x4: 55-68 against 27-40 ms here),
+        # for the same values.
+        base = F.interpolate(lr.contiguous(), scale_factor=self.scale, mode="bicubic", align_corners=False)
         return base + self.tail(h)
 
 

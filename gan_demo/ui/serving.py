@@ -50,7 +50,8 @@ ON_SPACE = os.environ.get("SYSTEM") == "spaces"
 CORES = os.cpu_count() or 1
 # The lanes and how many requests each runs at once. Quick clicks: one more than the cores (one torch thread each),
 # so a short click shares the cores with two long ones instead of queueing behind them (the workshop's p95s and
-# maxima were lower with 3 than with 2 on 2 cores); beside them, one slow job.
+# maxima were lower with 3 than with 2 on 2 cores). Beside them, one slow job: with two, the workshop's
+# super-resolutions waited less (p95 7-9 s against 8-12 s) but every quick click's p95 rose past 2 s.
 # The lab's training ticks have a lane of their own without a limit: its RunSlots bound how many runs train and
 # at what share of the cores, so a room of playing labs never queues in front of a quick click.
 LANES: dict[str, int | None] = {
@@ -336,18 +337,22 @@ def sweep(
 
 
 def _sweep_forever(folders: tuple[Path, ...], stop: threading.Event) -> None:
-    while not stop.wait(SWEEP_EVERY_S):
-        for folder in folders:  # each one apart from the others inside it (the results in Gradio's cache)
-            inner = next((f for f in folders if f.parent == folder), None)
-            sweep(folder, RESULT_TTL_S, FOLDER_MAX_MB * 2**20, skip=inner)
+    swept = time.monotonic()
+    while not stop.wait(TRIM_EVERY_S):
+        if time.monotonic() - swept >= SWEEP_EVERY_S:
+            for folder in folders:  # each one apart from the others inside it (the results in Gradio's cache)
+                inner = next((f for f in folders if f.parent == folder), None)
+                sweep(folder, RESULT_TTL_S, FOLDER_MAX_MB * 2**20, skip=inner)
+            swept = time.monotonic()
         _give_back_free_memory()
 
 
 # glibc gives every thread that allocates its own malloc arena (up to 8 per core), and Gradio runs each request on
 # whichever of its 40 worker threads is free: the requests' large, short-lived tensors and images were spread over
 # as many arenas, each keeping its freed pages (the server's RSS grew 75 % in a 3-minute workshop). Two arenas,
-# and the free pages handed back to the system after each sweep, keep it flat (README, "A workshop").
+# and the free pages handed back to the system every TRIM_EVERY_S, keep it flat (README, "A workshop").
 MALLOC_ARENAS = 2
+TRIM_EVERY_S = min(10, SWEEP_EVERY_S)
 _M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
 _LIBC = ctypes.CDLL(ctypes.util.find_library("c")) if ctypes.util.find_library("c") else None
 
@@ -381,8 +386,8 @@ def preload(registry: ModelRegistry) -> threading.Thread:
 def start_process(folders: tuple[Path, ...] = (RESULT_DIR, GRADIO_CACHE)) -> threading.Event:
     """For the serving process only (not for a test building the demo): torch's threads per request, the GIL's switch
     interval, malloc's arenas, and a daemon thread sweeping the app's own result folders and Gradio's cache by size
-    (Gradio's delete_cache sweeps it by age) every SWEEP_EVERY_S and giving free memory back to the system (set
-    the returned event to stop it)."""
+    (Gradio's delete_cache sweeps it by age) every SWEEP_EVERY_S and giving free memory back to the system every
+    TRIM_EVERY_S (set the returned event to stop it)."""
     torch.set_num_threads(TORCH_THREADS)
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     _limit_malloc_arenas()
