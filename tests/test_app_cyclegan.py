@@ -14,7 +14,7 @@ from typing import Any
 import gradio as gr
 import numpy as np
 import pytest
-from conftest import TINY_SIDE, ZH, call, concurrently, make_client, write_uploads
+from conftest import TINY_SIDE, ZH, call, concurrently, make_client, shown, write_uploads
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
@@ -134,9 +134,9 @@ def test_handler_in_process(app: Any, files: dict[str, str]) -> None:
         tab.cyclegan(files["photo"], "AtoB", "tiny-pix2pix", request=None)
     assert "Image-to-image translation" in refused.value.message and MODEL in refused.value.message
     translated, reconstructed, _ = tab.cyclegan(files["photo"], "AtoB", MODEL, request=None)
-    assert translated.size == reconstructed.size == (DISPLAY, DISPLAY)
+    assert shown(translated).size == shown(reconstructed).size == (DISPLAY, DISPLAY)
     # the examples' counterparts: shown for an example, nothing for an upload
     truth = tab.show_counterpart(files["example_b"], MODEL)
-    assert truth is not None and truth.size == (DISPLAY, DISPLAY)
+    assert truth is not None and shown(truth).size == (DISPLAY, DISPLAY)
     assert tab.show_counterpart(files["photo"], MODEL) is None and tab.show_counterpart(files["text"], MODEL) is None
     assert {direction for _, direction in tab.examples} == {"AtoB", "BtoA"}
