@@ -25,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from gan_demo.models.srgan import UPSAMPLERS  # noqa: E402
 from gan_demo.training import train  # noqa: E402
 from gan_demo.training.base import TrainingDiverged  # noqa: E402
 from gan_demo.training.config import (  # noqa: E402
@@ -67,6 +68,8 @@ HELP = {
     "mixing_prob": "stylegan: share of batches generated from two latents mixed at a random layer",
     "augment": "stylegan: DiffAugment for the discriminator, a comma list of color, translation, cutout (unset: none)",
     "scale": "srgan: the upscaling factor (2, 4 or 8)",
+    "upsampler": "srgan: direct (one sub-pixel convolution at the input's size makes every output pixel, as in ESPCN "
+    "and lightweight SR models; 2.5x faster on a CPU) or stepwise (SRGAN's x2 sub-pixel convolutions at each size)",
     "init_from": "srgan: start the generator from this checkpoint (the GAN stage starts from the PSNR-oriented model)",
     "l1_weight": "pix2pix: weight (lambda) of the L1 loss beside the adversarial loss",
     "adv_weight": "pix2pix / srgan: weight of the adversarial loss; 0 trains no discriminator (the pixel-loss "
@@ -101,7 +104,7 @@ def parser() -> argparse.ArgumentParser:
         TrainConfig,
         __doc__,
         HELP,
-        choices={"family": FAMILIES, "d_norm": D_NORMS},
+        choices={"family": FAMILIES, "d_norm": D_NORMS, "upsampler": UPSAMPLERS},
         default_text=lambda name: family_defaults_text(name) if name in FAMILY_FIELDS else None,
     )
 

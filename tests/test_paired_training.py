@@ -15,6 +15,7 @@ from gan_demo import ops
 from gan_demo.checkpoint import ModelRegistry, load_model
 from gan_demo.kind import NOISE_TO_IMAGE, Kind
 from gan_demo.models import PatchDiscriminator, SRDiscriminator, SRResNet, UNetGenerator
+from gan_demo.models.srgan import UPSAMPLERS
 from gan_demo.training.paired import PairedTrainer
 from gan_demo.training.state import load_state
 
@@ -38,8 +39,9 @@ def test_unet_rejects_sizes_that_are_not_powers_of_two() -> None:
         UNetGenerator(image_size=100)
 
 
-def test_srresnet_enlarges_exactly_and_starts_as_bicubic() -> None:
-    g = SRResNet(channels=4, num_blocks=1)
+@pytest.mark.parametrize("upsampler", UPSAMPLERS)
+def test_srresnet_enlarges_exactly_and_starts_as_bicubic(upsampler: str) -> None:
+    g = SRResNet(channels=4, num_blocks=1, upsampler=upsampler)
     x = torch.rand(1, 3, 13, 21) * 2 - 1
     y = g(x)
     assert y.shape == (1, 3, 52, 84)
@@ -48,10 +50,11 @@ def test_srresnet_enlarges_exactly_and_starts_as_bicubic() -> None:
     assert SRDiscriminator(base_channels=4)(y, return_features=True)[1][0].shape[1] == 4
 
 
-def test_srresnet_receptive_radius_bounds_what_an_output_pixel_reads() -> None:
+@pytest.mark.parametrize("upsampler", UPSAMPLERS)
+def test_srresnet_receptive_radius_bounds_what_an_output_pixel_reads(upsampler: str) -> None:
     """Tiled inference relies on it: a change farther away than the radius must not reach the pixel."""
     torch.manual_seed(0)
-    g = SRResNet(channels=4, num_blocks=2)
+    g = SRResNet(channels=4, num_blocks=2, upsampler=upsampler)
     torch.nn.init.normal_(g.tail.weight, std=0.1)
     x = torch.zeros(1, 3, 40, 40)
     changed = x.clone()

@@ -18,17 +18,17 @@ from gan_demo import imaging, metrics, ops
 from gan_demo.checkpoint import load_model
 from gan_demo.errors import UserError
 from gan_demo.imaging import DecodedImage, decode_upload
-from gan_demo.models.srgan import SRResNet
+from gan_demo.models.srgan import UPSAMPLERS, SRResNet
 
 PHOTO = Path(__file__).resolve().parent.parent / "checkpoints" / "srgan-photo-x4" / "examples" / "astronaut.png"
 
 MAX = imaging.MAX_UPLOAD_PIXELS
 
 
-def _tiny(seed: int = 0, channels: int = 4) -> SRResNet:
+def _tiny(seed: int = 0, channels: int = 4, upsampler: str = "stepwise") -> SRResNet:
     """A tiny SRResNet with every weight random (the real init zeroes the tail, which makes it plain bicubic)."""
     torch.manual_seed(seed)
-    model = SRResNet(scale=4, channels=channels, num_blocks=1)
+    model = SRResNet(scale=4, channels=channels, num_blocks=1, upsampler=upsampler)
     nn.init.normal_(model.tail.weight, std=0.1)
     return model.eval().requires_grad_(False)
 
@@ -54,7 +54,9 @@ def test_output_is_exactly_four_times_larger(model: SRResNet, tile: int | None) 
     assert out.shape == (148, 212, 3) and out.dtype == np.uint8
 
 
-def test_tiles_agree_with_the_whole_image(model: SRResNet) -> None:
+@pytest.mark.parametrize("upsampler", UPSAMPLERS)
+def test_tiles_agree_with_the_whole_image(upsampler: str) -> None:
+    model = _tiny(upsampler=upsampler)
     image = _photo(96, 80)
     whole = ops.super_resolve(model, image, tile=None)
     tiled = ops.super_resolve(model, image, tile=32)
@@ -165,7 +167,9 @@ def test_blend_ends_are_the_models_and_inputs_stay_untouched() -> None:
     assert half is not psnr_model and ops.super_resolve(half, _photo(16, 16)).shape == (64, 64, 3)
 
 
-@pytest.mark.parametrize("other", [lambda: _tiny(channels=8), lambda: nn.Conv2d(3, 3, 1)])
+@pytest.mark.parametrize(
+    "other", [lambda: _tiny(channels=8), lambda: _tiny(upsampler="direct"), lambda: nn.Conv2d(3, 3, 1)]
+)
 def test_blend_refuses_different_architectures(other) -> None:
     with pytest.raises(ValueError, match="architecture"):
         ops.blend_models(_tiny(), other(), 0.5)

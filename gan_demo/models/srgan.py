@@ -16,6 +16,11 @@ from torch import nn
 
 from .config_mixin import ConfigMixin
 
+# How the features reach the output size. stepwise: SRGAN's, x2 at a time with convolutions at every size. direct:
+# one convolution at the input's size makes every output pixel (ESPCN; the upsampler of lightweight SR models such as
+# IMDN and RFDN). With 12 blocks of 32 channels, 256² -> 1024² on one core in bfloat16: 555 ms stepwise, 219 direct.
+UPSAMPLERS = ("stepwise", "direct")
+
 
 class ResidualBlock(nn.Module):
     """conv-PReLU-conv with an identity skip, scaled down for stable training without batch norm."""
@@ -38,34 +43,43 @@ class SRResNet(ConfigMixin, nn.Module):
     overlaps tiles by at least that much so tiles agree with the whole image.
     """
 
-    def __init__(self, *, scale: int = 4, image_channels: int = 3, channels: int = 32, num_blocks: int = 8) -> None:
+    def __init__(
+        self, *, scale: int = 4, image_channels: int = 3, channels: int = 32, num_blocks: int = 8,
+        upsampler: str = "stepwise",
+    ) -> None:  # fmt: skip
         super().__init__()
         if scale not in (2, 4, 8):
             raise ValueError(f"scale must be 2, 4 or 8, got {scale}")
+        if upsampler not in UPSAMPLERS:
+            raise ValueError(f"upsampler must be one of {', '.join(UPSAMPLERS)}, got {upsampler!r}")
         self.head = nn.Conv2d(image_channels, channels, 3, padding=1)
         self.body = nn.Sequential(*(ResidualBlock(channels) for _ in range(num_blocks)))
         self.body_conv = nn.Conv2d(channels, channels, 3, padding=1)
+        stepwise = upsampler == "stepwise"
         upsample: list[nn.Module] = []
-        for _ in range(int(math.log2(scale))):  # sub-pixel convolution (Shi et al. 2016), x2 each
+        for _ in range(int(math.log2(scale)) if stepwise else 0):  # x2 sub-pixel convolutions (Shi et al. 2016)
             upsample += [nn.Conv2d(channels, 4 * channels, 3, padding=1), nn.PixelShuffle(2), nn.PReLU(channels)]
         self.upsample = nn.Sequential(*upsample)
-        self.tail = nn.Conv2d(channels, image_channels, 3, padding=1)
+        # stepwise: RGB at full size; direct: each LR pixel's scale² RGB sub-pixels, at the input's size
+        self.tail = nn.Conv2d(channels, image_channels * (1 if stepwise else scale**2), 3, padding=1)
+        self.to_pixels = nn.Identity() if stepwise else nn.PixelShuffle(scale)
         nn.init.zeros_(self.tail.weight)  # start as exactly bicubic
         nn.init.zeros_(self.tail.bias)
 
     @property
     def receptive_radius(self) -> int:
         """LR pixels of context each output pixel depends on (3x3 convs, bicubic's 2)."""
-        return 2 * self.num_blocks + 2 + int(math.log2(self.scale)) + 2
+        upsampling_convs = int(math.log2(self.scale)) if self.upsampler == "stepwise" else 1
+        return 2 * self.num_blocks + 2 + upsampling_convs + 2
 
     def forward(self, lr: torch.Tensor) -> torch.Tensor:
         h = self.head(lr)
         h = h + self.body_conv(self.body(h))  # (B, C, H, W)
-        h = self.upsample(h)  # (B, C, H, W) -> (B, C, scale*H, scale*W)
+        h = self.upsample(h)  # stepwise: (B, C, H, W) -> (B, C, scale*H, scale*W); direct: unchanged
         # Contiguous: torch's CPU bicubic is slower on a channels-last tensor (256² x4: 55-68 against 27-40 ms here),
         # for the same values.
         base = F.interpolate(lr.contiguous(), scale_factor=self.scale, mode="bicubic", align_corners=False)
-        return base + self.tail(h)
+        return base + self.to_pixels(self.tail(h))
 
 
 class SRDiscriminator(ConfigMixin, nn.Module):

@@ -43,7 +43,7 @@ FAMILY_FIELDS = tuple(FAMILY_DEFAULTS["dcgan"])
 # Fields that must match when a run is resumed; the rest (steps, intervals, rates) may change.
 RUN_IDENTITY = (
     "family", "dataset", "image_size", "channels", "latent_dim", "g_channels", "d_channels", "batch_size",
-    "g_blocks", "g_max_channels", "scale", "init_from", "mapping_layers", "pool_size", "d_norm",
+    "g_blocks", "g_max_channels", "scale", "upsampler", "init_from", "mapping_layers", "pool_size", "d_norm",
 )  # fmt: skip
 
 
@@ -68,6 +68,7 @@ class TrainConfig:
     g_max_channels: int | None = None  # pix2pix: the U-Net's widest level; stylegan: the widest layers
     mapping_layers: int = 8  # stylegan: depth of the mapping network z -> w
     scale: int = 4  # srgan: upscaling factor
+    upsampler: str = "direct"  # srgan: one of models.srgan.UPSAMPLERS (direct: 2.5x faster on a CPU than stepwise)
     init_from: str | None = None  # srgan: start the generator from this checkpoint (the PSNR-oriented model)
     lr_g: float | None = None
     lr_d: float | None = None

@@ -203,7 +203,7 @@ class SRGANTrainer(PairedTrainer):
         if cfg.image_size % cfg.scale:
             raise ValueError(f"--image-size (the HR patch) must be a multiple of --scale {cfg.scale}")
         self.photos, self.eval_photos, self.data_name = load_sr_images(cfg.dataset, cfg.data_root)
-        self.g = SRResNet(scale=cfg.scale, channels=cfg.g_channels, num_blocks=cfg.g_blocks)
+        self.g = SRResNet(scale=cfg.scale, channels=cfg.g_channels, num_blocks=cfg.g_blocks, upsampler=cfg.upsampler)
         if cfg.init_from:
             start, _ = load_model(cfg.init_from)
             self.g.load_state_dict(start.state_dict(), strict=True)
@@ -214,8 +214,8 @@ class SRGANTrainer(PairedTrainer):
         )
         self.description = (
             f"SRGAN-family x{cfg.scale} super-resolution (Ledig et al. 2017): an SRResNet generator "
-            f"({cfg.g_blocks} residual blocks of {cfg.g_channels} channels, no batch norm, sub-pixel upsampling, "
-            "a bicubic skip) "
+            f"({cfg.g_blocks} residual blocks of {cfg.g_channels} channels, no batch norm, {cfg.upsampler} sub-pixel "
+            "upsampling, a bicubic skip) "
             + (
                 f"fine-tuned from {Path(cfg.init_from).name if cfg.init_from else 'scratch'} with L1 + "
                 f"{cfg.adv_weight:g} x adversarial + {cfg.feature_weight:g} x discriminator feature-matching loss."

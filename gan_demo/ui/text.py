@@ -331,7 +331,8 @@ $$\\min_G \\max_D \\; \\mathbb{E}_{x\\sim p_\\text{data}}[\\log D(x)] + \\mathbb
     "tab_superres": ("Super-resolution", "超分辨率"),
     "superres_explain": (
         "**Super-resolution** enlarges a photo ×4 by *predicting* the detail that the small image lost. The generator is an "
-        "**SRResNet** (residual blocks, sub-pixel upsampling; Ledig et al. 2017) trained on photos and their bicubic ×4 reductions.\n\n"
+        "**SRResNet** (residual blocks, Ledig et al. 2017; then one *sub-pixel convolution*, Shi et al. 2016, that predicts each pixel's "
+        "4 × 4 enlargement at once) trained on photos and their bicubic ×4 reductions; it adds detail to a bicubic enlargement.\n\n"
         "- **PSNR-oriented model** (pixel loss only): one small patch fits many sharp originals, and a pixel loss is lowest for their "
         "*average* — faithful, but blurry.\n"
         "- **SRGAN** adds a **discriminator** and an **adversarial loss**: an average looks fake, so the generator commits to one plausible "
@@ -343,8 +344,9 @@ $$\\min_G \\max_D \\; \\mathbb{E}_{x\\sim p_\\text{data}}[\\log D(x)] + \\mathbb
         "can be mixed, θ = (1 − α)·θ_PSNR + α·θ_GAN; the α slider walks along the trade-off without retraining.\n"
         "- **Tiling**: large images are processed in tiles that overlap by the network's receptive field, so the result equals one pass "
         "over the whole image while memory stays that of one tile.",
-        "**超分辨率**通过*预测*小图丢失的细节，把照片放大 4 倍。这里的生成器是 **SRResNet**（残差块 + 亚像素卷积上采样；Ledig 等，2017），"
-        "用照片及其双三次插值缩小 4 倍的版本成对训练。\n\n"
+        "**超分辨率**通过*预测*小图丢失的细节，把照片放大 4 倍。这里的生成器是 **SRResNet**（残差块，Ledig 等，2017；再用一个*亚像素卷积*"
+        "（Shi 等，2016）一次预测每个像素放大后的 4 × 4 个像素），"
+        "用照片及其双三次插值缩小 4 倍的版本成对训练；它在双三次放大的结果上补充细节。\n\n"
         "- **面向 PSNR 的模型**（只用像素损失）：同一个低分辨率小块可能对应许多种清晰原图，而像素损失在它们的*平均*处最小——"
         "结果忠实，但偏模糊。\n"
         "- **SRGAN** 加入**判别器**和**对抗损失**：平均出来的模糊图一看就是假的，于是生成器只能选定一种合理的清晰纹理。"
