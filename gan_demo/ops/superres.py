@@ -26,10 +26,10 @@ from ..errors import UserError
 
 # Super-resolution. Images are (H, W, 3) uint8 arrays; models map (B, 3, H, W) in [-1, 1] to (B, 3, sH, sW).
 
-# LR pixels per tile side. Each tile also reads `receptive_radius` (30 for the shipped 12-block models) pixels of
-# context on each side, so small tiles waste time on overlap. Measured on 2 CPU cores with the shipped size:
-# 256x256 in one call 0.9 s vs 1.6 s as 4 tiles of 128; 512x512 4.1 s as 4 tiles of 256 (untiled 4.4 s, 128: 9.2 s);
-# a tile of 256 peaks at ~0.5 GB (384: ~1 GB), so 2000x2000 stays well under 2 GB.
+# LR pixels per tile side. Each tile also reads `receptive_radius` (29 for the shipped 12-block models) pixels of
+# context on each side, so small tiles waste time on overlap. Measured on one core with the shipped model in bfloat16:
+# 512x512 in 1.18 s as 4 tiles of 256, 1.34 s untiled, 1.71 s as tiles of 128; a tile of 256 peaks at ~0.5 GB
+# (384: ~1 GB), so 2000x2000 stays well under 2 GB.
 DEFAULT_TILE = 256
 BICUBIC_RADIUS = 2  # LR pixels each side that one bicubic output pixel reads
 
@@ -50,9 +50,9 @@ NATIVE_BFLOAT16 = _native_bfloat16()
 
 
 def fast_inference(device: torch.device | str) -> contextlib.AbstractContextManager[Any]:
-    """Where super-resolution runs in the app: bfloat16 autocast on a CPU with native bfloat16, which halves the
-    SRResNet's time (256² -> 1024²: 0.67 s against 1.29 s on one core) for results within a few 8-bit levels of
-    float32 (mean 0.3, max 4 on a photo); float32 elsewhere. Autocast is per thread: concurrent requests are safe."""
+    """Where super-resolution runs in the app: bfloat16 autocast on a CPU with native bfloat16, which cuts the
+    shipped SRResNet's time by a third (256² -> 1024² on one core: 0.28 s against 0.44 s) for results within a few 8-bit levels
+    of float32 (tests/test_superres.py); float32 elsewhere. Autocast is per thread: concurrent requests are safe."""
     if torch.device(device).type == "cpu" and NATIVE_BFLOAT16:
         return torch.autocast("cpu", dtype=torch.bfloat16)
     return contextlib.nullcontext()
