@@ -51,8 +51,9 @@ NATIVE_BFLOAT16 = _native_bfloat16()
 
 def fast_inference(device: torch.device | str) -> contextlib.AbstractContextManager[Any]:
     """Where super-resolution runs in the app: bfloat16 autocast on a CPU with native bfloat16, which cuts the
-    shipped SRResNet's time by a third (256² -> 1024² on one core: 0.28 s against 0.44 s) for results within a few 8-bit levels
-    of float32 (tests/test_superres.py); float32 elsewhere. Autocast is per thread: concurrent requests are safe."""
+    shipped SRResNet's time by a third (256² -> 1024² on one core: 0.28 s against 0.44 s) for results within a few
+    8-bit levels of float32 (tests/test_superres.py); float32 elsewhere. Autocast is per thread: concurrent requests
+    are safe."""
     if torch.device(device).type == "cpu" and NATIVE_BFLOAT16:
         return torch.autocast("cpu", dtype=torch.bfloat16)
     return contextlib.nullcontext()
