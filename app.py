@@ -79,9 +79,9 @@ def build_demo(registry: ModelRegistry, tabs: tuple[type[Tab], ...] = TABS) -> g
 
 
 if __name__ == "__main__":
-    serving.start_process()
     registry = default_registry()
     demo = build_demo(registry)
+    serving.start_process(demo)
     # GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (set by a Space, or by hand) are read by launch() itself.
     demo.launch(**LAUNCH_OPTIONS, prevent_thread_lock=True)
     serving.preload(registry)

@@ -15,8 +15,9 @@ the server gets the cores first: in a real workshop they are other machines).
 
 Bounded: at most --participants threads, each stops at the deadline (a request still running then is waited for
 at most --grace seconds), and the server is stopped at the end. Output: p50/p95/max per endpoint, errors, the
-server's RSS before (after one warm-up call of each endpoint), right after, and a sweep later (and every 30 s with
---soak, with the trend of its second half), and the size of Gradio's cache and the app's temp folders.
+server's RSS before (after one warm-up call of each endpoint), right after, and a sweep later (read every 5 s; with
+--soak printed every 30 s, with its mean per quarter and the trend of its second half), and the size of Gradio's
+cache and the app's temp folders (the server's folder is removed at the end).
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ SKETCHES = sorted((ROOT / "checkpoints" / "pix2pix-edges2avatars" / "examples").
 PHOTO_SIDE = 256  # the issue's workshop: a 256x256 photo to enlarge x4
 CLIENT_NICE = 10
 BROWSER_CONNECTIONS = 6  # a browser's connections per host over HTTP/1.1 (Chrome, Firefox)
+# RSS is read this often: it swings by ±100 MB with the requests in flight, so a quarter's mean needs many reads.
+RSS_EVERY_S = 5
 SETTLE_S = 65  # after the run, RSS is read again once the server has swept (every 60 s)
 # Outputs the page shows as a download link (fetched only when clicked): a participant does not fetch them.
 DOWNLOAD_ONLY = {"super_resolve": {1}}
@@ -61,9 +64,19 @@ class Participant:
         self.session = f"participant-{rng.randrange(10**12)}"
         # A connection idle for a second is not reused (as a browser does not reuse one the server may be closing:
         # uvicorn closes idle ones after 5 s, and a request sent on one as it closes fails with a reset).
-        limits = httpx.Limits(keepalive_expiry=1.0)
-        self.http = httpx.Client(timeout=httpx.Timeout(300, connect=30), limits=limits)
+        self.limits = httpx.Limits(keepalive_expiry=1.0)
         self.fetcher = ThreadPoolExecutor(BROWSER_CONNECTIONS, thread_name_prefix=self.session)
+        # One connection pool per thread: a pool shared by the participant's thread and its fetchers once failed a
+        # read with "Bad file descriptor" in the client (1 call in 17,000, nothing in the server's log).
+        self.local, self.clients = threading.local(), []
+
+    @property
+    def http(self) -> httpx.Client:
+        """This thread's HTTP client."""
+        if not hasattr(self.local, "client"):
+            self.local.client = httpx.Client(timeout=httpx.Timeout(300, connect=30), limits=self.limits)
+            self.clients.append(self.local.client)
+        return self.local.client
 
     def upload(self, image: Image.Image) -> dict[str, Any]:
         body = io.BytesIO()
@@ -99,14 +112,15 @@ class Participant:
         outputs = message["output"]["data"]
         shown = [out for i, out in enumerate(outputs) if i not in DOWNLOAD_ONLY.get(api_name, ())]
         # As a browser loads a gallery's images: all requested at once, at most BROWSER_CONNECTIONS at a time.
-        for fetched in self.fetcher.map(self.http.get, file_urls(shown)):
+        for fetched in self.fetcher.map(lambda url: self.http.get(url), file_urls(shown)):
             fetched.raise_for_status()
         started = started or answered
         return {"queued": started - start, "running": answered - started, "files": time.perf_counter() - answered}
 
     def close(self) -> None:
         self.fetcher.shutdown()
-        self.http.close()
+        for client in self.clients:
+            client.close()
 
 
 def endpoints(url: str) -> dict[str, int]:
@@ -277,8 +291,11 @@ def main() -> None:
     if not 1 <= args.participants <= 200 or not 0 < args.minutes <= 60:
         parser.error("--participants must be 1 to 200 and --minutes 0 to 60")
 
-    workdir = Path(tempfile.mkdtemp(prefix="gan_demo_load_"))
-    with running_process(None, workdir / "server", root=args.root) as (url, proc):
+    # The server's folder (its cache reaches a gigabyte) goes with the run.
+    with (
+        tempfile.TemporaryDirectory(prefix="gan_demo_load_") as tmp,
+        running_process(None, Path(tmp) / "server", root=args.root) as (url, proc),
+    ):
         os.nice(CLIENT_NICE)  # after starting the server, which keeps the default priority
         routes = endpoints(url)
         warm_up(url, routes, args.seed)
@@ -297,13 +314,13 @@ def main() -> None:
         for thread in threads:
             thread.start()
         while any(t.is_alive() for t in threads) and time.monotonic() < deadline + args.grace:
-            time.sleep(30 if args.soak else 5)
+            time.sleep(RSS_EVERY_S)
             memory.append((time.monotonic() - start, rss_mb(proc.pid)))
-            if args.soak:
+            if args.soak and len(memory) % (30 // RSS_EVERY_S) == 1:
                 print(f"t={memory[-1][0]:.0f}s RSS {memory[-1][1]:.0f} MB, {len(results)} calls", flush=True)
         after, busy = rss_mb(proc.pid), cpu_seconds(proc.pid) - cpu_before
         wall = time.monotonic() - start
-        cache = workdir / "server" / "tmp" / "gradio"  # Gradio's cache, the app's results folder inside it
+        cache = Path(tmp) / "server" / "tmp" / "gradio"  # Gradio's cache, the app's results folder inside it
         results_mb = folder_mb(cache / "gan_demo_results")
         print(table(results))
         print(

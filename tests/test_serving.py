@@ -353,3 +353,20 @@ def test_result_files_are_served_before_gradios_route_and_nothing_else_is(
     assert http.post(f"/gradio_api/file={png}").status_code == 403  # only GET and HEAD
     assert http.get("/config").status_code == 403
     assert len(passed_on) == len(outside) + 2
+
+
+def test_swept_files_leave_gradios_record_of_what_it_may_serve(tmp_path: Path) -> None:
+    """Gradio remembers every file it served (one set per component) and forgets only those its own delete_cache
+    removes: the app's sweep makes it forget the rest, or the record grows by every result of a workshop."""
+    with gr.Blocks() as demo:
+        image = gr.Image()
+    served = []
+    for name in ("kept", "swept"):
+        (tmp_path / name).write_bytes(name.encode())
+        served.append(image.move_resource_to_block_cache(tmp_path / name))  # as Gradio does with a result file
+    record = lambda: set().union(*demo.temp_file_sets)  # noqa: E731
+    assert set(served) <= record()
+    Path(served[1]).unlink()
+    assert serving.forget_missing_files(demo) == 1
+    assert served[0] in record() and served[1] not in record()
+    assert serving.forget_missing_files(demo) == 0
