@@ -6,8 +6,7 @@
 - bounded disk: Gradio's cache and the app's own result folders are swept on a timer;
 - the Space profile (SYSTEM=spaces, GRADIO_SERVER_NAME/PORT are read by Gradio itself), and ZeroGPU's
   `spaces.GPU` on the model calls when the `spaces` package is there;
-- memory: malloc arenas limited and trimmed, cyclic garbage collected on a timer, the models loaded once the page is
-  served.
+- memory: malloc arenas limited and trimmed, the models loaded once the page is served.
 
 `app.build_demo` calls `serve(demo)` once every tab is built, `python app.py` `start_process()`; a new tab only
 marks its slow handlers `@slow` (everything else is general).
@@ -18,7 +17,6 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
-import gc
 import inspect
 import json
 import logging
@@ -366,10 +364,6 @@ def _sweep_forever(demo: gr.Blocks, folders: tuple[Path, ...], stop: threading.E
 # whichever of its 40 worker threads is free: the requests' large, short-lived tensors and images were spread over
 # as many arenas, each keeping its freed pages (the server's RSS grew 75 % in a 3-minute workshop). Two arenas,
 # and the free pages handed back to the system every TRIM_EVERY_S, keep it flat (README, "A workshop").
-# Garbage in reference cycles (closed connections, a failed request's traceback) waits for Python's collection of
-# its oldest generation, which scans every object: the 520,000 that Gradio and the models leave alive take 260 ms
-# of held GIL. They are frozen out of the collector's sight once the models are loaded, and a full collection of
-# the rest (60-100 ms in a workshop's load, freeing about 150 objects a second) runs before each trim.
 MALLOC_ARENAS = 2
 TRIM_EVERY_S = min(10, SWEEP_EVERY_S)
 _M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
@@ -382,7 +376,6 @@ def _limit_malloc_arenas() -> None:
 
 
 def _give_back_free_memory() -> None:
-    gc.collect()
     if _LIBC is not None and hasattr(_LIBC, "malloc_trim"):
         _LIBC.malloc_trim(0)
 
@@ -393,8 +386,6 @@ def _load_all(registry: ModelRegistry) -> None:
             registry.get(name)
         except Exception as err:  # noqa: BLE001 (a broken checkpoint is reported when a visitor picks it)
             log.warning("could not preload %s: %s", name, type(err).__name__)
-    gc.collect()
-    gc.freeze()  # what is alive now lives as long as the process: later collections skip it
 
 
 def preload(registry: ModelRegistry) -> threading.Thread:
@@ -409,7 +400,7 @@ def start_process(demo: gr.Blocks, folders: tuple[Path, ...] = (RESULT_DIR, GRAD
     """For the serving process only (not for a test building the demo): torch's threads per request, the GIL's switch
     interval, malloc's arenas, and a daemon thread that every SWEEP_EVERY_S sweeps the app's own result folders and
     Gradio's cache by size (Gradio's delete_cache sweeps it by age) and forgets `demo`'s swept files, and every
-    TRIM_EVERY_S collects garbage and gives free memory back to the system (set the returned event to stop it)."""
+    TRIM_EVERY_S gives free memory back to the system (set the returned event to stop it)."""
     torch.set_num_threads(TORCH_THREADS)
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     _limit_malloc_arenas()
