@@ -181,9 +181,8 @@ def test_the_esrgan_pair_blends_with_alpha_in_the_tab(tmp_path: Path) -> None:
         _, png, notes[alpha] = tab.super_resolve(str(tmp_path / "photo.png"), "esrgan-x4", alpha, False, None)
         results[alpha] = np.asarray(Image.open(png), dtype=int)  # the slider's is a JPEG
     assert "RRDB_PSNR_x4" in notes[0.5] and "esrgan_old_x4" in notes[0.5]  # the blend note names both
-    with ops.fast_inference("cpu"):  # the precision the tab runs in on this CPU
-        gan = ops.super_resolve(tab.registry.get("esrgan-x4").model, _photo(16, 12))
-        psnr_out = ops.super_resolve(tab.registry.get("esrgan-psnr-x4").model, _photo(16, 12))
+    gan = ops.super_resolve(tab.registry.get("esrgan-x4").model, _photo(16, 12))
+    psnr_out = ops.super_resolve(tab.registry.get("esrgan-psnr-x4").model, _photo(16, 12))
     assert np.array_equal(results[1.0], gan) and np.array_equal(results[0.0], psnr_out)
     assert not np.array_equal(results[0.5], results[0.0]) and not np.array_equal(results[0.5], results[1.0])
 

@@ -103,6 +103,11 @@ class RRDBNet(ConfigMixin, nn.Module):
         """
         return self.tile_context
 
+    @property
+    def graph_safe(self) -> bool:
+        """Whether ops.super_resolve may trace it: x2's forward pads odd sizes, a branch on the input's shape."""
+        return self.unshuffle == 1
+
     def forward(self, lr: torch.Tensor) -> torch.Tensor:
         x = (lr + 1) / 2  # the official weights work on [0, 1]
         if self.unshuffle > 1:
@@ -125,6 +130,8 @@ class SRVGGNetCompact(ConfigMixin, nn.Module):
     places them, and the nearest-neighbour enlargement of the input is added (the network learns the
     residual). `body` alternates conv and activation, as the official module list does.
     """
+
+    graph_safe = True  # its forward never branches on the input: ops.super_resolve may trace it
 
     def __init__(
         self,

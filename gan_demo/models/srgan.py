@@ -43,6 +43,8 @@ class SRResNet(ConfigMixin, nn.Module):
     overlaps tiles by at least that much so tiles agree with the whole image.
     """
 
+    graph_safe = True  # its forward never branches on the input: ops.super_resolve may trace it
+
     def __init__(
         self, *, scale: int = 4, image_channels: int = 3, channels: int = 32, num_blocks: int = 8,
         upsampler: str = "stepwise",
