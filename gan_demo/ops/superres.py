@@ -38,9 +38,10 @@ BICUBIC_RADIUS = 2  # LR pixels each side that one bicubic output pixel reads
 
 # CPU inference runs through a frozen TorchScript graph of the model (torch.jit.optimize_for_inference): oneDNN
 # convolutions with prepacked weights, activations kept in oneDNN's blocked layout between layers, convolution and
-# addition fused. The shipped SRResNet, 256² -> 1024² on one core of this project's Intel Xeon: 0.28-0.30 s against
-# 0.36-0.48 s eager, equal to the eager model within 2e-6. TorchScript is deprecated in favour of torch.compile,
-# which here took 36 s to compile for 12 % less time; should these functions go, super_resolve runs the model as is.
+# addition fused. The shipped SRResNet, 256² -> 1024² on one core of an Intel Xeon, medians of 12 interleaved calls:
+# 392 ms against 492 ms eager (and 603 ms in bfloat16 autocast, though the CPU has AVX-512 BF16), equal to the eager
+# model within 2e-6. TorchScript is deprecated in favour of torch.compile, which here took 36 s to compile for 12 %
+# less time; should these functions go, super_resolve runs the model as it is.
 _GRAPH_PROBE = (48, 80)  # the checking run's LR size: not the traced one (64²), so a shape baked in would show
 _GRAPH_TOLERANCE = 1e-4  # in [-1, 1]; one 8-bit level is 0.008
 
