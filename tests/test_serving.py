@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +19,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import ZH, call, make_client
+from gradio.context import LocalContext
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
@@ -144,6 +146,40 @@ def test_events_run_in_their_lanes_and_inputs_are_left_to_checks(app_checkpoints
         for component in fn.inputs:
             if isinstance(component, serving.LENIENT):
                 assert component.preprocess(1.5) == 1.5  # not rounded, not checked against choices: `checks` decide
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a thread's own nice value is Linux's")
+def test_slow_work_runs_at_a_lower_priority_with_its_event_context() -> None:
+    """On a CPU a burst of quick clicks gets the cores before an enlargement: the slow lane's handlers run on threads
+    SLOW_NICE lower in priority, and still see Gradio's event context (request, progress, abandoned())."""
+    seen: dict[str, tuple[int, object]] = {}
+
+    def observe(lane: str) -> None:
+        seen[lane] = (os.getpriority(os.PRIO_PROCESS, threading.get_native_id()), LocalContext.event_id.get(None))
+
+    @serving.slow
+    def enlarge(x: int) -> int:
+        observe("slow")
+        return x + 1
+
+    def click(x: int) -> int:
+        observe("quick")
+        return x - 1
+
+    with gr.Blocks() as blocks:
+        number = gr.Number()
+        number.change(enlarge, number, number)
+        number.submit(click, number, number)
+    serving.serve(blocks)
+    fns = {fn.name: fn.fn for fn in blocks.fns.values()}
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    token = LocalContext.event_id.set("event-1")
+    try:
+        assert fns["enlarge"](1) == 2 and fns["click"](1) == 0
+    finally:
+        LocalContext.event_id.reset(token)
+    assert seen == {"slow": (min(19, mine + serving.SLOW_NICE), "event-1"), "quick": (mine, "event-1")}
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine  # the caller's priority untouched
 
 
 def test_the_sweep_removes_only_old_results(tmp_path: Path) -> None:

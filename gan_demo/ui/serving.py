@@ -1,6 +1,7 @@
 """How the app serves many visitors on a small CPU box (a free Hugging Face Space has 2 vCPUs), in one place:
 
-- lanes: every queued event runs in one of a few named concurrency lanes; quick clicks never wait behind slow work;
+- lanes: every queued event runs in one of a few named concurrency lanes; quick clicks never wait behind slow work,
+  and on a Linux CPU the slow lane's work runs at a lower priority, so a burst of quick clicks gets the cores first;
 - one voice for errors: whatever Gradio itself refuses (an input it cannot preprocess, a payload of the wrong shape)
   reaches the visitor as a plain sentence in their language, never as Python or pydantic text;
 - bounded disk: Gradio's cache and the app's own result folders are swept on a timer;
@@ -14,6 +15,7 @@ marks its slow handlers `@slow` (everything else is general).
 
 from __future__ import annotations
 
+import contextvars
 import ctypes
 import ctypes.util
 import functools
@@ -28,7 +30,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -59,6 +61,9 @@ LANES: dict[str, int | None] = {
     "slow": int(os.environ.get("GAN_DEMO_SLOW_LANE", 1)),
     "lab": None,
 }
+# The slow lane's work runs on threads of its own this much nicer (Linux): when a burst of quick clicks wants both
+# cores they get them, and an enlargement, which has seconds to spare, takes what they leave.
+SLOW_NICE = int(os.environ.get("GAN_DEMO_SLOW_NICE", 10))
 # Torch's intra-op threads per request: the quick lane's requests share the cores instead of each grabbing all.
 TORCH_THREADS = int(os.environ.get("GAN_DEMO_TORCH_THREADS", max(1, CORES // LANES["quick"])))
 # How long a Python thread may hold the GIL while others wait (CPython's default is 5 ms). The server is bound by
@@ -429,9 +434,51 @@ def zero_gpu(demo: gr.Blocks) -> list[str]:
     return wrapped
 
 
+def _nicer_thread() -> None:
+    """Lowers the calling thread's CPU priority by SLOW_NICE (on Linux a thread has its own nice value)."""
+    thread = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, os.getpriority(os.PRIO_PROCESS, thread) + SLOW_NICE))
+    except OSError:  # not allowed here: the lane runs at normal priority
+        log.warning("could not lower the slow lane's priority")
+
+
+_SLOW_THREADS = ThreadPoolExecutor(
+    max_workers=LANES["slow"] or 1, thread_name_prefix="gan_demo-slow", initializer=_nicer_thread
+)
+
+
+def _on_slow_thread(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)  # Gradio reads the wrapped signature: its gr.Request and gr.Progress stay
+    def run(*args: Any, **kwargs: Any) -> Any:
+        # Gradio's event context (request, progress, abandoned()) lives in context variables: carried along
+        return _SLOW_THREADS.submit(contextvars.copy_context().run, fn, *args, **kwargs).result()
+
+    return run
+
+
+def lower_slow_priority(demo: gr.Blocks) -> list[str]:
+    """Runs the slow lane's plain functions on _SLOW_THREADS, SLOW_NICE lower in priority than the rest, on Linux.
+    Not under ZeroGPU, whose `spaces.GPU` runs each call in a process of its own. Returns the moved events' names."""
+    if sys.platform != "linux" or SLOW_NICE <= 0:
+        return []
+    moved = []
+    for block_fn in demo.fns.values():
+        fn = block_fn.fn
+        if fn is None or not block_fn.queue or block_fn.concurrency_id != "slow":
+            continue
+        if inspect.iscoroutinefunction(fn) or inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn):
+            continue
+        block_fn.fn = _on_slow_thread(fn)
+        moved.append(block_fn.name)
+    return moved
+
+
 def serve(demo: gr.Blocks) -> gr.Blocks:
-    """The serving profile on a built demo: lanes, lenient inputs, ZeroGPU where it is, the queue."""
+    """The serving profile on a built demo: lanes, lenient inputs, ZeroGPU where it is (else the slow lane at a lower
+    priority), the queue."""
     assign_lanes(demo)
     lenient_inputs(demo)
-    zero_gpu(demo)
+    if not zero_gpu(demo):
+        lower_slow_priority(demo)
     return demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=LANES["quick"])
