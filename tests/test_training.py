@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -89,6 +90,12 @@ def test_a_run_continues_from_an_exported_checkpoint(tmp_path: Path, family: str
     assert training["init_from"]["images_seen"] == earlier["images_seen"]
     assert training["images_seen_total"] == earlier["images_seen"] + training["images_seen"]
     assert f"started from `tiny-{family}`" in (second / "README.md").read_text()
+    # Shipped over the checkpoint it started from, then resumed: the card still counts that checkpoint as it was.
+    shutil.copytree(second, first, dirs_exist_ok=True)
+    resumed = run_train(tmp_path / "second", family, *extra, "--init-from", str(first), "--resume", steps=4)
+    training = load_model(resumed)[1]["training"]
+    assert training["images_seen_total"] == earlier["images_seen"] + training["images_seen"]
+    assert len(training["commands"]) == 3
     with pytest.raises(RuntimeError, match="size mismatch"):  # loaded strictly: the architecture must match
         trainer(tmp_path / "wider", "--g-channels", "8")
 

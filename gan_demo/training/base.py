@@ -234,6 +234,8 @@ class BaseTrainer:
         self.step = state["step"]
         self.train_seconds = state["train_seconds"]
         self.commands = list(state["commands"])
+        # --init-from's checkpoint as it was when the run began: its folder may hold this run's export by now
+        self.earlier = json.loads(state.get("earlier", "{}"))
         if self.dist.is_main:  # rows logged after the last saved state are about to be trained again
             rows = [r for r in read_log(self.log_path) if r["step"] <= self.step]
             self.log_path.write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -253,6 +255,7 @@ class BaseTrainer:
             train_seconds=self.train_seconds,
             commands=self.commands,
             config=json.dumps(dataclasses.asdict(self.cfg)),
+            earlier=json.dumps(self.earlier),
         )
         save_state(self.state_path, state)
 
