@@ -70,8 +70,7 @@ HELP = {
     "scale": "srgan: the upscaling factor (2, 4 or 8)",
     "upsampler": "srgan: direct (one sub-pixel convolution at the input's size makes every output pixel, as in ESPCN "
     "and lightweight SR models; 2.5x faster on a CPU) or stepwise (SRGAN's x2 sub-pixel convolutions at each size)",
-    "init_from": "start the generator from this exported checkpoint, the discriminator afresh: continues a model "
-    "whose run state is gone (its card counts both runs); srgan's GAN stage starts from the PSNR-oriented model",
+    "init_from": "srgan: start the generator from this checkpoint (the GAN stage starts from the PSNR-oriented model)",
     "l1_weight": "pix2pix: weight (lambda) of the L1 loss beside the adversarial loss",
     "adv_weight": "pix2pix / srgan: weight of the adversarial loss; 0 trains no discriminator (the pixel-loss "
     "baselines)",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,13 +13,12 @@ import pytest
 import torch
 import train as train_script
 import train_classifier as classifier_script
-from conftest import ROOT, TINY, TINY_STYLEGAN, run_train
+from conftest import ROOT, TINY, run_train
 from PIL import Image
 
 from gan_demo import ops
 from gan_demo.checkpoint import ModelRegistry, load_model
-from gan_demo.training import dcgan, make_trainer
-from gan_demo.training.base import BaseTrainer
+from gan_demo.training import dcgan
 from gan_demo.training.state import load_state, save_state
 
 
@@ -63,41 +61,6 @@ def test_resumed_run_continues_exactly_like_an_uninterrupted_one(tmp_path: Path,
         assert torch.equal(pa, pb), name
     steps = [json.loads(line)["step"] for line in (tmp_path / "b" / "run-dcgan" / "log.jsonl").read_text().splitlines()]
     assert steps == [1, 2, 3, 4]
-
-
-@pytest.mark.parametrize("family", ["cgan", "stylegan"])
-def test_a_run_continues_from_an_exported_checkpoint(tmp_path: Path, family: str) -> None:
-    """--init-from: when a run's state.pt is gone, its committed checkpoint starts the generator (and its EMA) of a new
-    run with a fresh discriminator; the card counts both runs' images and commands."""
-    extra = []
-    if family == "stylegan":
-        extra = ["--dataset", "folder", "--data-root", str(_image_folder(tmp_path / "data")), *TINY_STYLEGAN[2:]]
-    first = run_train(tmp_path / "first", family, *extra, steps=2)
-
-    def trainer(out: Path, *more: str) -> BaseTrainer:
-        argv = ["--family", family, "--out", str(out), *TINY, *extra, "--init-from", str(first), *more]
-        return make_trainer(train_script.parse_args(argv))
-
-    start, config = load_model(first)
-    continued = trainer(tmp_path / "peek")
-    for name, value in start.state_dict().items():
-        assert torch.equal(continued.g.state_dict()[name].cpu(), value), name
-        assert torch.equal(continued.g_ema.state_dict()[name].cpu(), value), name
-    second = run_train(tmp_path / "second", family, *extra, "--init-from", str(first), steps=3)
-    training, earlier = load_model(second)[1]["training"], config["training"]
-    assert len(earlier["commands"]) == 1 and training["commands"][:1] == earlier["commands"]
-    assert len(training["commands"]) == 2  # the checkpoint's session, then this one
-    assert training["init_from"]["images_seen"] == earlier["images_seen"]
-    assert training["images_seen_total"] == earlier["images_seen"] + training["images_seen"]
-    assert f"started from `tiny-{family}`" in (second / "README.md").read_text()
-    # Shipped over the checkpoint it started from, then resumed: the card still counts that checkpoint as it was.
-    shutil.copytree(second, first, dirs_exist_ok=True)
-    resumed = run_train(tmp_path / "second", family, *extra, "--init-from", str(first), "--resume", steps=4)
-    training = load_model(resumed)[1]["training"]
-    assert training["images_seen_total"] == earlier["images_seen"] + training["images_seen"]
-    assert len(training["commands"]) == 3
-    with pytest.raises(RuntimeError, match="size mismatch"):  # loaded strictly: the architecture must match
-        trainer(tmp_path / "wider", "--g-channels", "8")
 
 
 def test_existing_run_is_not_overwritten_without_resume(tmp_path: Path) -> None:

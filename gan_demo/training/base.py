@@ -147,7 +147,6 @@ class BaseTrainer:
         self.step = 0
         self.train_seconds = 0.0
         self.commands: list[str] = []
-        self.earlier: dict[str, Any] = {}  # --init-from: the starting checkpoint's own training (start_from)
         self.build()
         self._load_or_start()
         self.commands.append(self.command)
@@ -188,17 +187,6 @@ class BaseTrainer:
 
     # -- shared helpers ------------------------------------------------------------------------------------
 
-    def start_from(self, g: nn.Module) -> None:
-        """--init-from: the generator `g` starts from an exported checkpoint's weights, loaded strictly (the
-        architecture options must match it); the discriminator and the optimisers start fresh. This is how a run
-        continues from a committed checkpoint when its state.pt is gone. The card counts the checkpoint's own
-        training (see export). Call it in `build`, before the EMA copy of `g` is made."""
-        if not self.cfg.init_from:
-            return
-        start, config = checkpoint.load_model(self.cfg.init_from)
-        g.load_state_dict(start.state_dict(), strict=True)
-        self.earlier = config.get("training", {})
-
     def autocast(self) -> torch.autocast:
         return torch.autocast(
             self.device.type, dtype=self.autocast_dtype or torch.float32, enabled=self.autocast_dtype is not None
@@ -234,8 +222,6 @@ class BaseTrainer:
         self.step = state["step"]
         self.train_seconds = state["train_seconds"]
         self.commands = list(state["commands"])
-        # --init-from's checkpoint as it was when the run began: its folder may hold this run's export by now
-        self.earlier = json.loads(state.get("earlier", "{}"))
         if self.dist.is_main:  # rows logged after the last saved state are about to be trained again
             rows = [r for r in read_log(self.log_path) if r["step"] <= self.step]
             self.log_path.write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -255,7 +241,6 @@ class BaseTrainer:
             train_seconds=self.train_seconds,
             commands=self.commands,
             config=json.dumps(dataclasses.asdict(self.cfg)),
-            earlier=json.dumps(self.earlier),
         )
         save_state(self.state_path, state)
 
@@ -356,7 +341,7 @@ class BaseTrainer:
                     final.setdefault(k, []).append(v)
         training = {
             "family": cfg.family,
-            "commands": [*self.earlier.get("commands", []), *self.commands],  # --init-from's first
+            "commands": self.commands,
             "steps": self.step,
             "planned_steps": cfg.steps,
             "images_seen": self.images_seen,
@@ -369,14 +354,6 @@ class BaseTrainer:
             "config": dataclasses.asdict(cfg),
             "final_losses": {k: sum(v) / len(v) for k, v in final.items()},
         }
-        if self.earlier:  # the starting checkpoint's training, and the totals with it
-            training["init_from"] = {
-                "checkpoint": Path(cfg.init_from).name,
-                "images_seen": self.earlier.get("images_seen_total", self.earlier.get("images_seen", 0)),
-                "wall_time_s": self.earlier.get("wall_time_total_s", self.earlier.get("wall_time_s", 0)),
-            }
-            training["images_seen_total"] = self.images_seen + training["init_from"]["images_seen"]
-            training["wall_time_total_s"] = round(self.train_seconds + training["init_from"]["wall_time_s"], 1)
         self.export_model(directory, training)
         self.write_pictures(directory)
         return directory

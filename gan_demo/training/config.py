@@ -69,7 +69,7 @@ class TrainConfig:
     mapping_layers: int = 8  # stylegan: depth of the mapping network z -> w
     scale: int = 4  # srgan: upscaling factor
     upsampler: str = "direct"  # srgan: one of models.srgan.UPSAMPLERS (direct: 2.5x faster on a CPU than stepwise)
-    init_from: str | None = None  # start the generator from this exported checkpoint (srgan: the PSNR-oriented one)
+    init_from: str | None = None  # srgan: start the generator from this checkpoint (the PSNR-oriented model)
     lr_g: float | None = None
     lr_d: float | None = None
     beta1: float | None = None

@@ -165,8 +165,6 @@ class CycleGANTrainer(BaseTrainer):
         )
         for module in (self.g, self.d_a, self.d_b):
             module.apply(init_weights)
-        self.start_from(self.g)
-        for module in (self.g, self.d_a, self.d_b):
             module.to(self.device, memory_format=torch.channels_last)
         self.g_ema = make_ema(self.g) if cfg.ema_decay > 0 else None
         # One optimiser for both generators and one for both discriminators, as the official code does.

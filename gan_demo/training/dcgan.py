@@ -59,7 +59,6 @@ class GANTrainer(BaseTrainer):
         self.g, self.d = build_models(cfg, self.data)
         self.g.apply(init_weights)
         self.d.apply(init_weights)
-        self.start_from(self.g)
         # channels_last lets oneDNN / cuDNN pick their fastest convolution kernels.
         self.g.to(self.device, memory_format=torch.channels_last)
         self.d.to(self.device, memory_format=torch.channels_last)

@@ -16,6 +16,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from ..checkpoint import load_model
 from ..data.paired import load_paired_dataset, load_sr_images
 from ..data.photos import SRPatchSampler, bicubic_downscale
 from ..imaging import grid_image
@@ -129,7 +130,6 @@ class Pix2PixTrainer(PairedTrainer):
         )
         self.g.apply(init_weights)
         self.d.apply(init_weights)
-        self.start_from(self.g)
         self.pixel_weight = cfg.l1_weight
         self._setup_optimisers()
         self.sampler = BatchSampler(len(self.data) - self.held_out, cfg.batch_size, cfg.seed + self.dist.rank)
@@ -204,7 +204,9 @@ class SRGANTrainer(PairedTrainer):
             raise ValueError(f"--image-size (the HR patch) must be a multiple of --scale {cfg.scale}")
         self.photos, self.eval_photos, self.data_name = load_sr_images(cfg.dataset, cfg.data_root)
         self.g = SRResNet(scale=cfg.scale, channels=cfg.g_channels, num_blocks=cfg.g_blocks, upsampler=cfg.upsampler)
-        self.start_from(self.g)
+        if cfg.init_from:
+            start, _ = load_model(cfg.init_from)
+            self.g.load_state_dict(start.state_dict(), strict=True)
         self.d = SRDiscriminator(base_channels=cfg.d_channels)
         self._setup_optimisers()
         self.sampler = SRPatchSampler(

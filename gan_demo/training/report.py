@@ -187,18 +187,6 @@ def _recipe_lines(directory: Path, config: dict[str, Any]) -> list[str]:
     ]
 
 
-def _earlier_lines(training: dict[str, Any]) -> list[str]:
-    """A run started from another checkpoint (--init-from): that checkpoint's training, and the totals."""
-    earlier = training.get("init_from")
-    if not earlier:
-        return []
-    return [
-        f"- started from `{earlier['checkpoint']}` (--init-from; its generator's weights, a fresh discriminator),"
-        f" which had seen {earlier['images_seen']:,} images in {earlier['wall_time_s'] / 60:.1f} min: in all"
-        f" {training['images_seen_total']:,} images, {training['wall_time_total_s'] / 60:.1f} min"
-    ]
-
-
 def write_model_card(directory: str | Path) -> None:
     """README.md for a checkpoint directory, from its config.json (training summary and metrics)."""
     directory = Path(directory)
@@ -238,7 +226,6 @@ def write_model_card(directory: str | Path) -> None:
             f"- steps: {training.get('steps')} of {training.get('planned_steps')} planned"
             f" ({training.get('images_seen', 0):,} {seen})",
             f"- wall time: {training.get('wall_time_s', 0) / 60:.1f} min",
-            *_earlier_lines(training),
             f"- hardware: {training.get('hardware')}",
             f"- torch {training.get('torch_version')}, precision {training.get('precision')}",
             f"- seed: {training.get('seed')}",

@@ -33,9 +33,7 @@ class StyleGANTrainer(BaseTrainer):
             base_channels=cfg.g_channels,
             max_channels=cfg.g_max_channels,
             **common,
-        )
-        self.start_from(self.g)
-        self.g.to(self.device)
+        ).to(self.device)
         self.d = StyleGANDiscriminator(base_channels=cfg.d_channels, max_channels=cfg.g_max_channels, **common)
         self.d.to(self.device)
         self.augment = parse_policy(cfg.augment)
